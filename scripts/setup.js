@@ -50,9 +50,12 @@ function npmDeps() {
   const stamp = path.join(root, 'node_modules', '.ganbook-lock');
   const want = hashOf(path.join(root, 'package-lock.json'));
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return ok('npm dependencies (up to date)');
-  log('Installing npm dependencies from package-lock.json (npm ci)...');
-  // .npmrc sets ignore-scripts: tfjs-node's own install script downloads from a dead CDN.
-  const r = run('npm', ['ci', '--no-audit', '--no-fund'], { timeoutMs: 15 * 60e3 });
+  // A fresh clone gets `npm ci`; an existing node_modules is updated in place by `npm install`,
+  // which keeps the already compiled TensorFlow binding. (.npmrc sets ignore-scripts: tfjs-node's
+  // own install script downloads from a dead CDN.)
+  const fresh = !fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'));
+  log(`Installing npm dependencies from package-lock.json (npm ${fresh ? 'ci' : 'install'})...`);
+  const r = run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund'], { timeoutMs: 15 * 60e3 });
   if (!r.ok) fail('npm dependencies', `npm ci exited ${r.status}\n${r.out.slice(-2000)}`,
     'check that the npm registry is reachable (npm ping), then run `npm run setup` again.');
   fs.writeFileSync(stamp, want);
@@ -257,24 +260,37 @@ function kernelspec() {
   ok(`Jupyter kernelspec "ganbook" -> ${path.relative(root, specs.ganbook.resource_dir)}`);
 }
 
-// ---------------------------------------------------------------- datasets
-function datasets() {
-  const fashion = process.env.FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist';
-  if (fs.existsSync(fashion)) return ok(`Fashion-MNIST at ${fashion}`);
+// ---------------------------------------------------------------- system packages (apt)
+/** Installs Debian packages when apt is there and we may use it; returns whether it worked. */
+function aptInstall(pkgs, why) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt = run('sh', ['-c', 'command -v apt-get'], { capture: true }).ok;
-  if (hasApt && isRoot) {
-    log('Installing Fashion-MNIST (Debian package dataset-fashion-mnist, ~30 MB)...');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let r = run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'dataset-fashion-mnist'], { env, capture: true, timeoutMs: 300e3 });
-    if (!r.ok) {
-      run('apt-get', ['update', '-q'], { env, capture: true, timeoutMs: 300e3 });
-      r = run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'dataset-fashion-mnist'], { env, capture: true, timeoutMs: 300e3 });
-    }
-    if (r.ok && fs.existsSync(fashion)) return ok(`Fashion-MNIST installed at ${fashion}`);
-  }
-  console.log('  \u2022 Fashion-MNIST not installed (optional): `sudo apt-get install dataset-fashion-mnist`, '
+  const sudo = !isRoot && run('sudo', ['-n', 'true'], { capture: true }).ok;
+  if (!(isRoot || sudo) || !run('sh', ['-c', 'command -v apt-get'], { capture: true }).ok) return false;
+  log(`Installing ${pkgs.join(', ')} with apt-get (${why})...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (argv) => (sudo ? run('sudo', ['-n', 'apt-get', ...argv], { env, capture: true, timeoutMs: 600e3 })
+    : run('apt-get', argv, { env, capture: true, timeoutMs: 600e3 }));
+  const install = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
+  let r = apt(install);
+  if (!r.ok) { apt(['update', '-q']); r = apt(install); }
+  return r.ok;
+}
+
+function systemPackages() {
+  const fashion = process.env.FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist';
+  const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => run('sh', ['-c', `command -v ${b}`], { capture: true }).ok);
+  const missing = [];
+  if (!fs.existsSync(fashion)) missing.push('dataset-fashion-mnist');
+  if (!chromium && !process.env.GANBOOK_CHROMIUM) missing.push('chromium');
+  if (missing.length) aptInstall(missing, 'Fashion-MNIST data; headless Chromium for the browser demo tests');
+  if (fs.existsSync(fashion)) ok(`Fashion-MNIST at ${fashion}`);
+  else console.log('  \u2022 Fashion-MNIST not installed (optional): `sudo apt-get install dataset-fashion-mnist`, '
     + 'or set FASHION_MNIST_DIR to a folder with the four official *-ubyte.gz files. MNIST works without it.');
+  const browser = process.env.GANBOOK_CHROMIUM || ['chromium', 'chromium-browser', 'google-chrome']
+    .find((b) => run('sh', ['-c', `command -v ${b}`], { capture: true }).ok);
+  if (browser) ok(`headless browser: ${browser}`);
+  else console.log('  \u2022 Chromium not found (needed by the browser-demo tests): `sudo apt-get install chromium`, '
+    + 'or set GANBOOK_CHROMIUM to a Chrome/Chromium binary.');
 }
 
 // ---------------------------------------------------------------- main
@@ -289,7 +305,7 @@ function main() {
     nativeTensorflow('@tensorflow/tfjs-node-gpu', 'tensorflow');
   }
   if (!args.has('--skip-jupyter')) kernelspec();
-  datasets();
+  systemPackages();
   console.log(`ganbook setup complete in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
