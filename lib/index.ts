@@ -1,4 +1,5 @@
 /**
+export { SMOKE, smoke } from './env';
  * ganbook: helpers for GAN notebooks on TensorFlow.js. Import everything from here:
  * `import { tf, show, loadDataset } from '../lib';`
  */
