@@ -1,8 +1,8 @@
 /**
-export { SMOKE, smoke } from './env';
  * ganbook: helpers for GAN notebooks on TensorFlow.js. Import everything from here:
  * `import { tf, show, loadDataset } from '../lib';`
  */
+export { SMOKE, smoke } from './env';
 export { tf, ready, backendInfo, hasNodeHelpers } from './backend';
 export type { Tf, BackendInfo, BackendChoice, Tensor, Tensor2D, Tensor3D, Tensor4D, LayersModel } from './backend';
 export { show, showLive, toMimeBundle } from './display/show';
