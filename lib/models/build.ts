@@ -1,0 +1,177 @@
+/**
+ * Config objects → `tf.LayersModel`s. Both networks are functional models: the generator maps
+ * `z [n, latentDim]` (plus `label [n, 1]` when conditional) to images `[n, h, w, c]` in [-1, 1]
+ * (tanh); the discriminator maps images (plus labels) to one logit per image (no sigmoid: the
+ * losses take logits).
+ */
+import { tf, type LayersModel, type SymbolicTensor } from '../backend';
+import { validateConfig, type GanConfig, type NetConfig } from './config';
+
+/** A built GAN: the two networks and the config they came from. */
+export interface Gan {
+  config: GanConfig;
+  /** Input `[n, latentDim]` (conditional: `[z, labels]`, labels float32 `[n, 1]`), output `[n, h, w, c]` in [-1, 1]. */
+  generator: LayersModel;
+  /** Input images `[n, h, w, c]` in [-1, 1] (conditional: `[images, labels]`), output logits `[n, 1]`. */
+  discriminator: LayersModel;
+  latentDim: number;
+  imageShape: [number, number, number];
+  /** Number of classes when conditional, else 0. */
+  numClasses: number;
+}
+
+type Layer = { apply(x: SymbolicTensor | SymbolicTensor[]): unknown };
+
+/** Seeded initialisers: each call gets the next seed so layers differ but runs repeat. */
+class Init {
+  private n = 0;
+  constructor(private readonly kind: GanConfig['initializer'], private readonly seed: number) {}
+  next() {
+    const seed = this.seed * 1009 + ++this.n;
+    switch (this.kind) {
+      case 'heNormal': return tf.initializers.heNormal({ seed });
+      case 'normal002': return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed });
+      default: return tf.initializers.glorotUniform({ seed });
+    }
+  }
+}
+
+function activation(n: NetConfig): Layer {
+  switch (n.activation) {
+    case 'leakyRelu': return tf.layers.leakyReLU({ alpha: n.alpha });
+    case 'relu': return tf.layers.reLU();
+    case 'elu': return tf.layers.elu();
+    default: return tf.layers.activation({ activation: 'tanh' });
+  }
+}
+
+function norm(n: NetConfig): Layer | null {
+  if (n.norm === 'batch') return tf.layers.batchNormalization();
+  if (n.norm === 'layer') return tf.layers.layerNormalization();
+  return null;
+}
+
+/** norm → activation → dropout after a hidden layer. */
+function post(x: SymbolicTensor, n: NetConfig, withNorm = true): SymbolicTensor {
+  const nl = withNorm ? norm(n) : null;
+  if (nl) x = nl.apply(x) as SymbolicTensor;
+  x = activation(n).apply(x) as SymbolicTensor;
+  if (n.dropout > 0) x = tf.layers.dropout({ rate: n.dropout }).apply(x) as SymbolicTensor;
+  return x;
+}
+
+function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
+  const g = c.generator;
+  const [h, w, ch] = c.imageShape;
+  if (c.arch === 'fc') {
+    for (const units of g.widths) x = post(tf.layers.dense({ units, kernelInitializer: init.next() }).apply(x) as SymbolicTensor, g);
+    x = tf.layers.dense({ units: h * w * ch, activation: 'tanh', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+    return tf.layers.reshape({ targetShape: [h, w, ch] }).apply(x) as SymbolicTensor;
+  }
+  const f = 2 ** g.widths.length;
+  const [sh, sw] = [h / f, w / f];
+  x = tf.layers.dense({ units: sh * sw * g.widths[0], kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+  x = post(x, g);
+  x = tf.layers.reshape({ targetShape: [sh, sw, g.widths[0]] }).apply(x) as SymbolicTensor;
+  for (const filters of g.widths.slice(1)) {
+    x = tf.layers.conv2dTranspose({ filters, kernelSize: g.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+    x = post(x, g);
+  }
+  return tf.layers.conv2dTranspose({ filters: ch, kernelSize: g.kernelSize, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init.next() })
+    .apply(x) as SymbolicTensor;
+}
+
+function discriminatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
+  const d = c.discriminator;
+  if (c.arch === 'fc') {
+    if (x.shape.length > 2) x = tf.layers.flatten().apply(x) as SymbolicTensor;
+    d.widths.forEach((units, i) => {
+      x = post(tf.layers.dense({ units, kernelInitializer: init.next() }).apply(x) as SymbolicTensor, d, i > 0);
+    });
+  } else {
+    d.widths.forEach((filters, i) => {
+      x = tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+      x = post(x, d, i > 0);
+    });
+    x = tf.layers.flatten().apply(x) as SymbolicTensor;
+  }
+  return tf.layers.dense({ units: 1, kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+}
+
+/**
+ * Builds the generator of a config.
+ *
+ * @example
+ * ```ts
+ * const g = buildGenerator(dcgan());
+ * g.predict(tf.randomNormal([16, 100])); // [16, 28, 28, 1] in [-1, 1]
+ * ```
+ */
+export function buildGenerator(config: GanConfig): LayersModel {
+  const c = validateConfig(config);
+  const init = new Init(c.initializer, c.seed);
+  const z = tf.input({ shape: [c.latentDim], name: 'z' });
+  let x: SymbolicTensor = z;
+  const inputs = [z];
+  if (c.conditional) {
+    const label = tf.input({ shape: [1], name: 'label' });
+    inputs.push(label);
+    let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: c.conditional.embedDim, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
+    e = tf.layers.flatten().apply(e) as SymbolicTensor;
+    x = tf.layers.concatenate().apply([z, e]) as SymbolicTensor;
+  }
+  return tf.model({ inputs, outputs: generatorBody(x, c, init), name: 'generator' });
+}
+
+/**
+ * Builds the discriminator (critic) of a config; it outputs logits.
+ *
+ * @example
+ * ```ts
+ * const d = buildDiscriminator(dcgan());
+ * d.predict(tf.zeros([2, 28, 28, 1])); // [2, 1] logits
+ * ```
+ */
+export function buildDiscriminator(config: GanConfig): LayersModel {
+  const c = validateConfig(config);
+  const init = new Init(c.initializer, c.seed + 7919);
+  const [h, w, ch] = c.imageShape;
+  const img = tf.input({ shape: [h, w, ch], name: 'image' });
+  let x: SymbolicTensor = img;
+  const inputs = [img];
+  if (c.conditional) {
+    const label = tf.input({ shape: [1], name: 'label' });
+    inputs.push(label);
+    let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: h * w, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
+    e = tf.layers.reshape({ targetShape: [h, w, 1] }).apply(e) as SymbolicTensor;
+    x = tf.layers.concatenate({ axis: -1 }).apply([img, e]) as SymbolicTensor;
+  }
+  return tf.model({ inputs, outputs: discriminatorBody(x, c, init), name: 'discriminator' });
+}
+
+/**
+ * Builds both networks of a GAN from a config.
+ *
+ * @example
+ * ```ts
+ * const gan = buildGan(fcGan());
+ * gan.generator.countParams(); // 1,486,352
+ * ```
+ */
+export function buildGan(config: GanConfig): Gan {
+  const c = validateConfig(config);
+  return {
+    config: c,
+    generator: buildGenerator(c),
+    discriminator: buildDiscriminator(c),
+    latentDim: c.latentDim,
+    imageShape: [...c.imageShape] as [number, number, number],
+    numClasses: c.conditional?.numClasses ?? 0,
+  };
+}
+
+/** Frees the weights of both networks. */
+export function disposeGan(gan: Gan): void {
+  gan.generator.dispose();
+  gan.discriminator.dispose();
+}

@@ -1,0 +1,206 @@
+/**
+ * GAN architectures as plain, JSON-serialisable config objects. Every knob is a field, so a
+ * what-if experiment changes one field: `dcgan({ generator: { norm: 'none' } })`.
+ *
+ * Presets: {@link fcGan} (the classic fully-connected tutorial GAN), {@link dcgan} (28, 32 or
+ * 64 px), {@link wganGp} (critic without batch norm, for the Wasserstein loss with gradient
+ * penalty) and {@link conditionalGan} (label embedding in both networks).
+ */
+
+/** Fully-connected (`fc`) or deep-convolutional (`dcgan`) networks. */
+export type Arch = 'fc' | 'dcgan';
+export type Activation = 'leakyRelu' | 'relu' | 'elu' | 'tanh';
+export type Norm = 'batch' | 'layer' | 'none';
+export type Initializer = 'glorotUniform' | 'heNormal' | 'normal002';
+/** Adversarial objective the networks are meant for (the trainer reads it). */
+export type LossKind = 'nonsaturating' | 'wgan-gp';
+
+/** One network (generator or discriminator). */
+export interface NetConfig {
+  /**
+   * Hidden widths. `fc`: units of each dense layer. `dcgan` generator: filters of the
+   * projected feature map then of each upsampling block (one x2 upsampling per entry);
+   * `dcgan` discriminator: filters of each stride-2 convolution.
+   */
+  widths: number[];
+  activation: Activation;
+  /** Negative slope of `leakyRelu`. */
+  alpha: number;
+  /** Normalisation after each hidden layer (the discriminator's first layer never gets one). */
+  norm: Norm;
+  /** Dropout rate after each hidden activation (0 = none). */
+  dropout: number;
+  /** Convolution kernel size (`dcgan` only). */
+  kernelSize: number;
+}
+
+/** Label conditioning: both networks embed the class index. */
+export interface ConditionalConfig {
+  numClasses: number;
+  /** Size of the label embedding fed to the generator (the discriminator embeds to one image plane). */
+  embedDim: number;
+}
+
+/** A whole GAN. */
+export interface GanConfig {
+  arch: Arch;
+  loss: LossKind;
+  latentDim: number;
+  /** `[height, width, channels]` of generated images. */
+  imageShape: [number, number, number];
+  generator: NetConfig;
+  discriminator: NetConfig;
+  initializer: Initializer;
+  /** Present for a conditional GAN. */
+  conditional?: ConditionalConfig;
+  /** Seed of the weight initialisers (same seed → same initial weights). */
+  seed: number;
+}
+
+/** Partial config accepted by the presets: nested objects merge field by field. */
+export type GanOverrides = Partial<Omit<GanConfig, 'generator' | 'discriminator' | 'conditional'>> & {
+  generator?: Partial<NetConfig>;
+  discriminator?: Partial<NetConfig>;
+  conditional?: Partial<ConditionalConfig> | null;
+};
+
+function net(defaults: NetConfig, o?: Partial<NetConfig>): NetConfig {
+  return { ...defaults, ...(o ?? {}), widths: [...(o?.widths ?? defaults.widths)] };
+}
+
+function merge(base: GanConfig, o: GanOverrides = {}): GanConfig {
+  const { generator, discriminator, conditional, ...rest } = o;
+  const out: GanConfig = {
+    ...base, ...rest,
+    imageShape: [...(rest.imageShape ?? base.imageShape)] as [number, number, number],
+    generator: net(base.generator, generator),
+    discriminator: net(base.discriminator, discriminator),
+  };
+  if (conditional === null) delete out.conditional;
+  else if (conditional || base.conditional) {
+    out.conditional = { numClasses: 10, embedDim: 50, ...(base.conditional ?? {}), ...(conditional ?? {}) };
+  }
+  return validateConfig(out);
+}
+
+/**
+ * The fully-connected GAN of the classic tutorial: G 100→256→512→1024→784, D 784→1024→512→256→1,
+ * LeakyReLU(0.2), dropout 0.3 in D — trained with the real adversarial (non-saturating) loss.
+ *
+ * @example
+ * ```ts
+ * const cfg = fcGan({ latentDim: 64 });
+ * const gan = buildGan(cfg);
+ * ```
+ */
+export function fcGan(o: GanOverrides = {}): GanConfig {
+  return merge({
+    arch: 'fc', loss: 'nonsaturating', latentDim: 100, imageShape: [28, 28, 1], initializer: 'glorotUniform', seed: 42,
+    generator: { widths: [256, 512, 1024], activation: 'leakyRelu', alpha: 0.2, norm: 'none', dropout: 0, kernelSize: 4 },
+    discriminator: { widths: [1024, 512, 256], activation: 'leakyRelu', alpha: 0.2, norm: 'none', dropout: 0.3, kernelSize: 4 },
+  }, o);
+}
+
+/** Default generator widths of the DCGAN preset per image size (one x2 upsampling per entry). */
+const DCGAN_G_WIDTHS: Record<number, number[]> = { 28: [128, 64], 32: [256, 128, 64], 64: [512, 256, 128, 64] };
+const DCGAN_D_WIDTHS: Record<number, number[]> = { 28: [64, 128], 32: [64, 128, 256], 64: [64, 128, 256, 512] };
+
+/**
+ * DCGAN: the reference network of `../shared/reference/` at 28x28 (G: dense→7x7x128, BN,
+ * LeakyReLU(0.3), two stride-2 transposed convolutions; D: two stride-2 convolutions with
+ * LeakyReLU(0.2), dense logit). `imageShape` 32 or 64 px selects deeper defaults.
+ *
+ * @example
+ * ```ts
+ * const cfg = dcgan();                                        // the reference network
+ * const color = dcgan({ imageShape: [32, 32, 3] });           // CIFAR-sized
+ * const noBn = dcgan({ generator: { norm: 'none' } });        // a what-if
+ * ```
+ */
+export function dcgan(o: GanOverrides = {}): GanConfig {
+  const size = o.imageShape?.[0] ?? 28;
+  return merge({
+    arch: 'dcgan', loss: 'nonsaturating', latentDim: 100, imageShape: [28, 28, 1], initializer: 'glorotUniform', seed: 42,
+    generator: { widths: DCGAN_G_WIDTHS[size] ?? DCGAN_G_WIDTHS[28], activation: 'leakyRelu', alpha: 0.3, norm: 'batch', dropout: 0, kernelSize: 4 },
+    discriminator: { widths: DCGAN_D_WIDTHS[size] ?? DCGAN_D_WIDTHS[28], activation: 'leakyRelu', alpha: 0.2, norm: 'none', dropout: 0, kernelSize: 4 },
+  }, o);
+}
+
+/**
+ * WGAN-GP: a DCGAN whose critic has no batch norm (the gradient penalty is per sample) and
+ * whose trainer uses the Wasserstein loss, n_critic critic steps and a gradient penalty.
+ *
+ * @example
+ * ```ts
+ * const gan = buildGan(wganGp());
+ * const trainer = new GanTrainer(gan, data, { nCritic: 5, gpWeight: 10 });
+ * ```
+ */
+export function wganGp(o: GanOverrides = {}): GanConfig {
+  return dcgan({ loss: 'wgan-gp', ...o, discriminator: { norm: 'layer', ...(o.discriminator ?? {}) } });
+}
+
+/**
+ * A conditional GAN: the generator takes `[z, label]`, the discriminator `[image, label]`
+ * (labels as float32 `[n, 1]` class indices), both through a label embedding.
+ *
+ * @example
+ * ```ts
+ * const gan = buildGan(conditionalGan({ conditional: { numClasses: 10 } }));
+ * gan.generator.predict([tf.randomNormal([4, 100]), tf.tensor2d([[0], [1], [2], [3]])]);
+ * ```
+ */
+export function conditionalGan(o: GanOverrides = {}): GanConfig {
+  const base = o.arch === 'fc' ? fcGan : dcgan;
+  return base({ ...o, conditional: { numClasses: 10, embedDim: 50, ...(o.conditional ?? {}) } });
+}
+
+function check(ok: boolean, msg: string): void {
+  if (!ok) throw new Error(msg);
+}
+
+function checkNet(n: NetConfig, who: string, arch: Arch): void {
+  check(Array.isArray(n.widths) && n.widths.length > 0 && n.widths.every((w) => Number.isInteger(w) && w > 0),
+    `Expected ${who}.widths to be a non-empty array of positive integers; got ${JSON.stringify(n.widths)}.`);
+  check(['leakyRelu', 'relu', 'elu', 'tanh'].includes(n.activation),
+    `Expected ${who}.activation to be 'leakyRelu', 'relu', 'elu' or 'tanh'; got ${JSON.stringify(n.activation)}.`);
+  check(['batch', 'layer', 'none'].includes(n.norm), `Expected ${who}.norm to be 'batch', 'layer' or 'none'; got ${JSON.stringify(n.norm)}.`);
+  check(Number.isFinite(n.dropout) && n.dropout >= 0 && n.dropout < 1, `Expected ${who}.dropout in [0, 1); got ${n.dropout}.`);
+  check(Number.isFinite(n.alpha) && n.alpha >= 0, `Expected ${who}.alpha >= 0; got ${n.alpha}.`);
+  if (arch === 'dcgan') check(Number.isInteger(n.kernelSize) && n.kernelSize > 0, `Expected ${who}.kernelSize a positive integer; got ${n.kernelSize}.`);
+}
+
+/**
+ * Checks a config and returns it; throws naming the offending field and what to do.
+ *
+ * @example
+ * ```ts
+ * validateConfig({ ...dcgan(), latentDim: 0 }); // Error: Expected latentDim a positive integer; got 0.
+ * ```
+ */
+export function validateConfig(c: GanConfig): GanConfig {
+  check(c.arch === 'fc' || c.arch === 'dcgan', `Expected arch 'fc' or 'dcgan'; got ${JSON.stringify(c.arch)}.`);
+  check(c.loss === 'nonsaturating' || c.loss === 'wgan-gp', `Expected loss 'nonsaturating' or 'wgan-gp'; got ${JSON.stringify(c.loss)}.`);
+  check(Number.isInteger(c.latentDim) && c.latentDim > 0, `Expected latentDim a positive integer; got ${c.latentDim}.`);
+  check(Array.isArray(c.imageShape) && c.imageShape.length === 3 && c.imageShape.every((d) => Number.isInteger(d) && d > 0),
+    `Expected imageShape [height, width, channels] of positive integers; got ${JSON.stringify(c.imageShape)}.`);
+  check(['glorotUniform', 'heNormal', 'normal002'].includes(c.initializer),
+    `Expected initializer 'glorotUniform', 'heNormal' or 'normal002'; got ${JSON.stringify(c.initializer)}.`);
+  check(Number.isInteger(c.seed), `Expected seed an integer; got ${c.seed}.`);
+  checkNet(c.generator, 'generator', c.arch);
+  checkNet(c.discriminator, 'discriminator', c.arch);
+  if (c.arch === 'dcgan') {
+    const [h, w] = c.imageShape;
+    const f = 2 ** c.generator.widths.length;
+    check(h % f === 0 && w % f === 0,
+      `Expected imageShape ${h}x${w} divisible by 2^generator.widths.length = ${f} (one x2 upsampling per width); `
+      + 'change generator.widths (e.g. [128, 64] for 28 px, [256, 128, 64] for 32 px).');
+  }
+  if (c.conditional) {
+    check(Number.isInteger(c.conditional.numClasses) && c.conditional.numClasses > 1,
+      `Expected conditional.numClasses an integer > 1; got ${c.conditional.numClasses}.`);
+    check(Number.isInteger(c.conditional.embedDim) && c.conditional.embedDim > 0,
+      `Expected conditional.embedDim a positive integer; got ${c.conditional.embedDim}.`);
+  }
+  return c;
+}

@@ -1,0 +1,91 @@
+/**
+ * `summary(model)`: a per-layer table of output shapes, parameters and FLOPs that displays
+ * itself in a notebook (HTML) and in a terminal (text).
+ */
+import type { LayersModel } from '../backend';
+import type { Gan } from './build';
+import { layerFlops } from './flops';
+
+/** One row of a {@link ModelSummary}. */
+export interface LayerRow {
+  name: string;
+  type: string;
+  outputShape: string;
+  params: number;
+  /** Forward FLOPs per sample. */
+  flops: number;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function humanFlops(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+/** A model's layer table; `show(summary(model))` renders it. */
+export class ModelSummary {
+  constructor(readonly name: string, readonly rows: LayerRow[], readonly trainableParams: number) {}
+
+  get totalParams(): number { return this.rows.reduce((a, r) => a + r.params, 0); }
+  /** Forward FLOPs per sample. */
+  get flops(): number { return this.rows.reduce((a, r) => a + r.flops, 0); }
+
+  toText(): string {
+    const head = ['layer', 'type', 'output', 'params', 'FLOPs/sample'];
+    const body = this.rows.map((r) => [r.name, r.type, r.outputShape, fmt(r.params), humanFlops(r.flops)]);
+    const all = [head, ...body];
+    const w = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
+    const line = (row: string[]) => row.map((c, i) => (i >= 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+    return [`${this.name}`, line(head), ...body.map(line),
+      `total params ${fmt(this.totalParams)} (trainable ${fmt(this.trainableParams)}), ${humanFlops(this.flops)}FLOP per sample`].join('\n');
+  }
+
+  toHtml(): string {
+    const th = (s: string, right = false) => `<th style="text-align:${right ? 'right' : 'left'}">${s}</th>`;
+    const td = (s: string, right = false) => `<td style="text-align:${right ? 'right' : 'left'}">${esc(s)}</td>`;
+    const rows = this.rows.map((r) => `<tr>${td(r.name)}${td(r.type)}${td(r.outputShape)}${td(fmt(r.params), true)}${td(humanFlops(r.flops), true)}</tr>`);
+    return `<table class="ganbook-summary"><caption style="text-align:left"><b>${esc(this.name)}</b></caption>`
+      + `<thead><tr>${th('layer')}${th('type')}${th('output shape')}${th('params', true)}${th('FLOPs / sample', true)}</tr></thead>`
+      + `<tbody>${rows.join('')}</tbody>`
+      + `<tfoot><tr><td colspan="3"><b>total</b> (trainable ${fmt(this.trainableParams)})</td><td style="text-align:right"><b>${fmt(this.totalParams)}</b></td>`
+      + `<td style="text-align:right"><b>${humanFlops(this.flops)}</b></td></tr></tfoot></table>`;
+  }
+
+  toMimeBundle(): Record<string, unknown> {
+    return { 'text/html': this.toHtml(), 'text/plain': this.toText() };
+  }
+}
+
+function shapeStr(s: unknown): string {
+  const one = Array.isArray(s) && Array.isArray(s[0]) ? s[0] : s;
+  return `[${(one as (number | null)[]).map((d) => (d === null ? 'n' : d)).join(', ')}]`;
+}
+
+/**
+ * Per-layer summary of a model (or of both networks of a GAN, concatenated).
+ *
+ * @example
+ * ```ts
+ * await show(summary(gan.generator));
+ * summary(gan.generator).totalParams; // same as gan.generator.countParams()
+ * ```
+ */
+export function summary(model: LayersModel | Gan): ModelSummary {
+  if ('generator' in model && 'discriminator' in model) {
+    const g = summary(model.generator), d = summary(model.discriminator);
+    return new ModelSummary('generator + discriminator', [...g.rows, ...d.rows], g.trainableParams + d.trainableParams);
+  }
+  const m = model as LayersModel;
+  const rows = m.layers
+    .filter((l) => l.getClassName() !== 'InputLayer')
+    .map((l) => ({
+      name: l.name, type: l.getClassName(), outputShape: shapeStr(l.outputShape),
+      params: l.countParams(), flops: layerFlops(l as never),
+    }));
+  const trainable = m.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
+  return new ModelSummary(m.name, rows, trainable);
+}

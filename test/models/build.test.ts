@@ -1,0 +1,93 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { tf } from '../../lib/backend';
+import { buildGan, disposeGan } from '../../lib/models/build';
+import { conditionalGan, dcgan, fcGan, wganGp } from '../../lib/models/config';
+import { modelFlops, trainStepFlops } from '../../lib/models/flops';
+import { summary } from '../../lib/models/summary';
+import { loadGenerator, saveGenerator } from '../../lib/models/io';
+
+describe('model builders', () => {
+  it('builds the classic FC GAN with hand-computed parameter counts', () => {
+    const gan = buildGan(fcGan());
+    // G: 100→256→512→1024→784 (weights + biases)
+    const g = (100 * 256 + 256) + (256 * 512 + 512) + (512 * 1024 + 1024) + (1024 * 784 + 784);
+    const d = (784 * 1024 + 1024) + (1024 * 512 + 512) + (512 * 256 + 256) + (256 + 1);
+    expect(gan.generator.countParams()).toBe(g);
+    expect(gan.discriminator.countParams()).toBe(d);
+    expect(gan.generator.outputs[0].shape).toEqual([null, 28, 28, 1]);
+    // FLOPs: dense layers only multiply-adds, 2*in*out per sample
+    const s = summary(gan.generator);
+    const dense = s.rows.filter((r) => r.type === 'Dense').map((r) => r.flops);
+    expect(dense).toEqual([2 * 100 * 256, 2 * 256 * 512, 2 * 512 * 1024, 2 * 1024 * 784]);
+    expect(s.totalParams).toBe(g);
+    disposeGan(gan);
+  });
+
+  it('builds the reference DCGAN (28 px) with the reference parameter count and FLOPs', () => {
+    const gan = buildGan(dcgan());
+    // dense 100→6272, BN(6272), convT 128→64 k4, BN(64), convT 64→1 k4
+    const g = (100 * 6272 + 6272) + 4 * 6272 + (4 * 4 * 128 * 64 + 64) + 4 * 64 + (4 * 4 * 64 * 1 + 1);
+    const d = (4 * 4 * 1 * 64 + 64) + (4 * 4 * 64 * 128 + 128) + (7 * 7 * 128 + 1);
+    expect(gan.generator.countParams()).toBe(g);
+    expect(gan.discriminator.countParams()).toBe(d);
+    const convT = summary(gan.generator).rows.filter((r) => r.type === 'Conv2DTranspose').map((r) => r.flops);
+    expect(convT).toEqual([2 * 7 * 7 * 128 * 16 * 64, 2 * 14 * 14 * 64 * 16 * 1]);
+    expect(modelFlops(gan.generator, 64)).toBe(64 * modelFlops(gan.generator, 1));
+    const step = trainStepFlops(gan, 64);
+    expect(step / 1e9).toBeGreaterThan(10);
+    expect(step / 1e9).toBeLessThan(12);
+    disposeGan(gan);
+  });
+
+  it('builds 32 and 64 px DCGANs, a conditional GAN and a WGAN-GP critic', () => {
+    for (const size of [32, 64]) {
+      const gan = buildGan(dcgan({ imageShape: [size, size, 3] }));
+      expect(gan.generator.outputs[0].shape).toEqual([null, size, size, 3]);
+      expect(gan.discriminator.outputs[0].shape).toEqual([null, 1]);
+      disposeGan(gan);
+    }
+    const c = buildGan(conditionalGan({ conditional: { numClasses: 10 } }));
+    expect(c.generator.inputs.map((i) => i.shape)).toEqual([[null, 100], [null, 1]]);
+    const out = tf.tidy(() => (c.generator.predict([tf.randomNormal([3, 100]), tf.tensor2d([[0], [5], [9]])]) as tf.Tensor).shape);
+    expect(out).toEqual([3, 28, 28, 1]);
+    disposeGan(c);
+    const w = buildGan(wganGp());
+    expect(w.discriminator.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
+    expect(w.discriminator.layers.some((l) => l.getClassName() === 'LayerNormalization')).toBe(true);
+    disposeGan(w);
+  });
+
+  it('same seed → same initial weights; errors name the field', () => {
+    const a = buildGan(dcgan({ seed: 3 })), b = buildGan(dcgan({ seed: 3 }));
+    expect(Array.from(a.generator.getWeights()[0].dataSync().slice(0, 5))).toEqual(Array.from(b.generator.getWeights()[0].dataSync().slice(0, 5)));
+    disposeGan(a); disposeGan(b);
+    expect(() => dcgan({ latentDim: 0 })).toThrow(/latentDim/);
+    expect(() => fcGan({ discriminator: { dropout: 1.5 } })).toThrow(/discriminator\.dropout/);
+    expect(() => dcgan({ imageShape: [30, 30, 1] })).toThrow(/divisible/);
+  });
+
+  it('summary renders an HTML table', () => {
+    const gan = buildGan(dcgan());
+    const b = summary(gan.generator).toMimeBundle();
+    expect(String(b['text/html'])).toMatch(/<table[\s\S]*Conv2DTranspose[\s\S]*<\/table>/);
+    expect(String(b['text/plain'])).toContain('total params');
+    disposeGan(gan);
+  });
+
+  it('saves and loads a generator with metadata, same outputs', async () => {
+    const gan = buildGan(dcgan({ generator: { widths: [16, 8] } }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-'));
+    await saveGenerator(gan, dir, { dataset: 'mnist' });
+    const { model, meta } = await loadGenerator(dir);
+    expect(meta.latentDim).toBe(100);
+    expect(meta.dataset).toBe('mnist');
+    const z = tf.randomNormal([2, 100], 0, 1, 'float32', 1);
+    const a = (gan.generator.predict(z) as tf.Tensor).dataSync();
+    const b = (model.predict(z) as tf.Tensor).dataSync();
+    expect(Array.from(b)).toEqual(Array.from(a));
+    fs.rmSync(dir, { recursive: true });
+  });
+});
