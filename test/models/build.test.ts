@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { tf } from '../../lib/backend';
+import { tf, type Tensor } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { conditionalGan, dcgan, fcGan, wganGp } from '../../lib/models/config';
 import { modelFlops, trainStepFlops } from '../../lib/models/flops';
@@ -51,7 +51,7 @@ describe('model builders', () => {
     }
     const c = buildGan(conditionalGan({ conditional: { numClasses: 10 } }));
     expect(c.generator.inputs.map((i) => i.shape)).toEqual([[null, 100], [null, 1]]);
-    const out = tf.tidy(() => (c.generator.predict([tf.randomNormal([3, 100]), tf.tensor2d([[0], [5], [9]])]) as tf.Tensor).shape);
+    const out = tf.tidy(() => (c.generator.predict([tf.randomNormal([3, 100]), tf.tensor2d([[0], [5], [9]])]) as Tensor).shape);
     expect(out).toEqual([3, 28, 28, 1]);
     disposeGan(c);
     const w = buildGan(wganGp());
@@ -85,8 +85,8 @@ describe('model builders', () => {
     expect(meta.latentDim).toBe(100);
     expect(meta.dataset).toBe('mnist');
     const z = tf.randomNormal([2, 100], 0, 1, 'float32', 1);
-    const a = (gan.generator.predict(z) as tf.Tensor).dataSync();
-    const b = (model.predict(z) as tf.Tensor).dataSync();
+    const a = (gan.generator.predict(z) as Tensor).dataSync();
+    const b = (model.predict(z) as Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
     fs.rmSync(dir, { recursive: true });
   });
