@@ -181,6 +181,8 @@ function libtensorflowFromWheel(wheelName) {
   fs.writeFileSync(path.join(tmp, '.complete'), `${wheel}\n`);
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(tmp, dest);
+  // The extraction is what is reused; the 275 MB wheel is not needed any more.
+  fs.rmSync(path.join(wheels, wheel), { force: true });
   ok(`libtensorflow extracted to ${dest}`);
   return dest;
 }
