@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { root } from '../helpers/notebooks';
+
+interface Check { item: string; core: boolean; ok: boolean; detail: string; fix: string }
+
+describe('npm run doctor', () => {
+  it('reports a healthy core: native TensorFlow backend, Jupyter and the ganbook kernelspec', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'doctor.js'), '--json'], { cwd: root, encoding: 'utf8', timeout: 180e3 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Check[] };
+    expect(report.ok).toBe(true);
+    const byItem = Object.fromEntries(report.checks.map((c) => [c.item, c]));
+    expect(byItem['native TensorFlow (tfjs-node)'].detail).toMatch(/backend tensorflow, libtensorflow 2\.\d+/);
+    expect(byItem['backend in use (lib/backend.ts)'].detail).toMatch(/^tensorflow via @tensorflow\/tfjs-node/);
+    expect(byItem['ganbook kernelspec'].detail).toBe(path.join('kernel', 'jupyter', 'kernels', 'ganbook'));
+    // Optional items that are missing must still carry a fix hint.
+    for (const c of report.checks.filter((x) => !x.ok)) expect(c.fix.length).toBeGreaterThan(5);
+  });
+});
