@@ -1,0 +1,65 @@
+/**
+ * Mini-batches that stream from a {@link Dataset}'s compact store: each batch gathers its
+ * images by index, so an epoch never copies (or even builds) the whole-set tensor.
+ */
+import type { Tensor1D, Tensor4D } from '../backend';
+import type { Dataset } from './dataset';
+import type { PixelRange } from './prep';
+import { permutation } from './random';
+
+/** One mini-batch; the consumer disposes both tensors. */
+export interface Batch {
+  images: Tensor4D;
+  labels: Tensor1D | null;
+  /** Indices of these images in the dataset. */
+  indices: Int32Array;
+}
+
+/** Options for {@link batches}. */
+export interface BatchOptions {
+  /** Images per batch (default 64). */
+  batchSize?: number;
+  /** Shuffle the order (default true). */
+  shuffle?: boolean;
+  /** Seed of the order; with `epoch`, each epoch gets its own reproducible order (default 0). */
+  seed?: number;
+  /** Epoch number, mixed into the seed (default 0). */
+  epoch?: number;
+  /** Value range of the yielded images (default `[0,1]`; GANs with tanh outputs use `[-1,1]`). */
+  range?: PixelRange;
+  /** Drop a last batch smaller than `batchSize` (default false). */
+  dropRemainder?: boolean;
+}
+
+/** Number of batches {@link batches} yields for these options. */
+export function batchCount(ds: Dataset, opts: Pick<BatchOptions, 'batchSize' | 'dropRemainder'> = {}): number {
+  const b = opts.batchSize ?? 64;
+  return opts.dropRemainder ? Math.floor(ds.size / b) : Math.ceil(ds.size / b);
+}
+
+/**
+ * Iterates over one epoch of mini-batches. Each batch's tensors are new: dispose them (or use
+ * them inside `tf.tidy`) when done.
+ *
+ * @example
+ * ```ts
+ * for (let epoch = 0; epoch < 5; epoch++) {
+ *   for (const { images, labels } of batches(ds, { batchSize: 64, seed: 42, epoch, range: '[-1,1]' })) {
+ *     trainStep(images);
+ *     images.dispose(); labels?.dispose();
+ *   }
+ * }
+ * ```
+ */
+export function* batches(ds: Dataset, opts: BatchOptions = {}): Generator<Batch, void, undefined> {
+  const batchSize = opts.batchSize ?? 64;
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batches: batchSize must be a positive integer; got ${batchSize}.`);
+  const order = opts.shuffle === false
+    ? Int32Array.from({ length: ds.size }, (_, i) => i)
+    : permutation(ds.size, (opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0));
+  const end = opts.dropRemainder ? ds.size - (ds.size % batchSize) : ds.size;
+  for (let start = 0; start < end; start += batchSize) {
+    const indices = order.slice(start, Math.min(start + batchSize, end));
+    yield { images: ds.gather(indices, opts.range ?? '[0,1]'), labels: ds.gatherLabels(indices), indices };
+  }
+}

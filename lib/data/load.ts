@@ -1,0 +1,110 @@
+/**
+ * `loadDataset(name | folder)`: one call from a dataset's name (or a folder of images) to a
+ * {@link Dataset}. Files are checked (checksums, headers, sizes, counts) before anything is kept.
+ */
+import * as fs from 'fs';
+import { tf, type Tensor4D } from '../backend';
+import { DATASETS, datasetNames, isDatasetName, locateFile, type DatasetName, type IdxDatasetSource } from '../../datasets/registry';
+import { Dataset } from './dataset';
+import { loadImageFolder } from './folder';
+import { readIdx } from './idx';
+import { isSavedDataset, loadSavedDataset } from './save';
+
+/** Options for {@link loadDataset}. */
+export interface LoadOptions {
+  /** `train` (default) or `test`. */
+  split?: 'train' | 'test';
+  /** Keep only the first `limit` images. */
+  limit?: number;
+  /** Resize images to `size x size` (folders: default from the first image; named sets: native size). */
+  size?: number;
+  /** 1 = grayscale, 3 = RGB (named sets are grayscale; 3 repeats the channel). */
+  channels?: 1 | 3;
+}
+
+/**
+ * Loads a named dataset (`mnist`, `fashion-mnist`, `digits`, `mnist-1k`), a folder written by
+ * `saveDataset`, or a folder of PNG/JPEG images (sub-folders = classes).
+ *
+ * @example
+ * ```ts
+ * const train = await loadDataset('mnist');                          // 60,000 x 28x28x1
+ * const test = await loadDataset('fashion-mnist', { split: 'test', limit: 1000 });
+ * const mine = await loadDataset('./my-photos', { size: 64, channels: 3 });
+ * ```
+ */
+export async function loadDataset(name: DatasetName | string, opts: LoadOptions = {}): Promise<Dataset> {
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
+    throw new Error(`loadDataset: limit must be a positive integer; got ${opts.limit}.`);
+  }
+  if (isDatasetName(name)) return resize(loadIdxDataset(DATASETS[name], opts), opts);
+  if (fs.existsSync(name) && fs.statSync(name).isDirectory()) {
+    if (isSavedDataset(name)) return resize(loadSavedDataset(name, opts), opts);
+    return loadImageFolder(name, { size: opts.size, channels: opts.channels, limit: opts.limit });
+  }
+  throw new Error(`Unknown dataset "${name}": expected one of ${datasetNames().join(', ')}, or the path of an existing folder of images.`);
+}
+
+/** Reads and checks a registered IDX dataset; returns nothing unless every check passed. */
+export function loadIdxDataset(src: IdxDatasetSource, opts: Pick<LoadOptions, 'split' | 'limit'> = {}): Dataset {
+  const splitName = opts.split ?? 'train';
+  const split = src.splits[splitName];
+  if (!split) {
+    throw new Error(`Dataset "${src.name}" has no "${splitName}" split (it has: ${Object.keys(src.splits).join(', ')}); `
+      + 'use ds.split(valFraction, seed) to hold out data.');
+  }
+  const dir = src.dir();
+  const imagesFile = locateFile(dir, split.images.file);
+  const labelsFile = locateFile(dir, split.labels.file);
+  if (!imagesFile || !labelsFile) {
+    const missing = !imagesFile ? split.images.file : split.labels.file;
+    throw new Error(`${src.title}: ${missing}(.gz) not found in ${dir}. ${src.missingHint}`);
+  }
+  const images = readIdx(imagesFile, { md5: split.images.md5 });
+  if (images.dtype !== 'uint8' || images.dims.length !== 3) {
+    throw new Error(`${imagesFile}: expected uint8 images [n, h, w], got ${images.dtype} [${images.dims}].`);
+  }
+  const labels = readIdx(labelsFile, { md5: split.labels.md5 });
+  if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
+    throw new Error(`${labelsFile}: expected ${images.dims[0]} labels (one per image in ${imagesFile}), got [${labels.dims}].`);
+  }
+  if (images.dims[0] !== split.count) {
+    throw new Error(`${imagesFile}: expected ${split.count} images, got ${images.dims[0]}. ${src.missingHint}`);
+  }
+  const [count, h, w] = images.dims;
+  const n = Math.min(count, opts.limit ?? count);
+  const per = h * w;
+  // Whole set: keep a view of the file's bytes (no copy). Partial: copy, so the rest can be freed.
+  const bytes = images.data as Uint8Array;
+  const pixels = n === count ? bytes : bytes.slice(0, n * per);
+  return new Dataset({
+    name: splitName === 'train' ? src.name : `${src.name}/${splitName}`,
+    pixels, shape: [n, h, w, 1], maxValue: src.maxValue,
+    labels: Int32Array.from(labels.data.subarray(0, n)),
+    classNames: src.classNames,
+  });
+}
+
+/** Applies `size` / `channels` to a loaded dataset (in chunks, so peak memory stays small). */
+function resize(ds: Dataset, opts: LoadOptions): Dataset {
+  const [h, w, c] = ds.imageShape;
+  const size = opts.size ?? h;
+  const channels = opts.channels ?? c;
+  if (size === h && size === w && channels === c) return ds;
+  if (channels === 1 && c === 3) throw new Error('loadDataset: converting RGB to grayscale is only done for image folders.');
+  const per = size * size * channels;
+  const out = new Float32Array(ds.size * per);
+  const chunk = 1000;
+  for (let start = 0; start < ds.size; start += chunk) {
+    const end = Math.min(ds.size, start + chunk);
+    const idx = Array.from({ length: end - start }, (_, i) => start + i);
+    const data = tf.tidy(() => {
+      let x = ds.gather(idx) as Tensor4D;
+      if (size !== h || size !== w) x = tf.image.resizeBilinear(x, [size, size], true).clipByValue(0, 1) as Tensor4D;
+      if (channels !== c) x = x.tile([1, 1, 1, channels]) as Tensor4D;
+      return x.dataSync() as Float32Array;
+    });
+    out.set(data, start * per);
+  }
+  return new Dataset({ name: ds.name, pixels: out, shape: [ds.size, size, size, channels], labels: ds.labels, classNames: ds.classNames });
+}
