@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     // Native TensorFlow and Jupyter kernels are heavy: run files in forked processes,
     // at most two at a time (the project machines have two cores).
     pool: 'forks',
