@@ -1,0 +1,143 @@
+/**
+ * Direct calls of TensorFlow kernels through tfjs-node's binding, for the hot path of
+ * {@link createFastGanStep} (`./fast-step`). Each helper is exactly one native TensorFlow op
+ * (no tfjs kernel wrapper, no autodiff tape, no helper tensors), including kernels that tfjs
+ * does not expose at all (`FusedBatchNormV3` and its gradient, `LeakyReluGrad`, `BiasAddGrad`,
+ * `TanhGrad`, `Softplus`, ...). Only usable on the native `tensorflow` backend
+ * (`@tensorflow/tfjs-node` or `-gpu`); {@link nativeOpsAvailable} says whether it is.
+ *
+ * Outputs are ordinary tfjs tensors registered with the engine, so `tf.tidy` tracks them.
+ */
+import { tf, type Tensor } from '../backend';
+
+/** One op attribute in the binding's format. */
+interface Attr { name: string; type: number; value: unknown }
+
+interface Binding {
+  TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number;
+  TF_ATTR_TYPE: number; TF_FLOAT: number; TF_INT32: number;
+}
+interface NativeBackend {
+  binding: Binding;
+  executeSingleOutput(name: string, attrs: Attr[], inputs: Tensor[]): Tensor;
+  executeMultipleOutputs(name: string, attrs: Attr[], inputs: Tensor[], n: number): Tensor[];
+}
+
+/** True when the active backend is native TensorFlow (whose binding these helpers call). */
+export function nativeOpsAvailable(): boolean {
+  try {
+    const b = tf.backend() as unknown as Partial<NativeBackend>;
+    return tf.getBackend() === 'tensorflow' && typeof b.executeSingleOutput === 'function' && !!b.binding;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The raw-op namespace bound to the current native backend. Throws (with what to do) on
+ * any other backend.
+ *
+ * @example
+ * ```ts
+ * const ops = nativeOps();
+ * const y = ops.leakyRelu(tf.tensor([-1, 2]), 0.2); // [-0.2, 2]
+ * ```
+ */
+export function nativeOps() {
+  if (!nativeOpsAvailable()) {
+    throw new Error(`Expected the native "tensorflow" backend for raw TensorFlow ops; got "${tf.getBackend()}". `
+      + 'Use GANBOOK_BACKEND=auto/tensorflow, or the reference step on other backends.');
+  }
+  const be = tf.backend() as unknown as NativeBackend;
+  const B = be.binding;
+  const T: Attr = { name: 'T', type: B.TF_ATTR_TYPE, value: B.TF_FLOAT };
+  const int = (name: string, value: number | number[]): Attr => ({ name, type: B.TF_ATTR_INT, value });
+  const flt = (name: string, value: number): Attr => ({ name, type: B.TF_ATTR_FLOAT, value });
+  const str = (name: string, value: string): Attr => ({ name, type: B.TF_ATTR_STRING, value });
+  const bool = (name: string, value: boolean): Attr => ({ name, type: B.TF_ATTR_BOOL, value });
+  const type = (name: string, value: number): Attr => ({ name, type: B.TF_ATTR_TYPE, value });
+  const one = (name: string, attrs: Attr[], inputs: Tensor[]) => be.executeSingleOutput(name, attrs, inputs);
+  const convAttrs = (strides: [number, number], padding: string) => [
+    T, int('strides', [1, strides[0], strides[1], 1]), str('padding', padding.toUpperCase()),
+    str('data_format', 'NHWC'), int('dilations', [1, 1, 1, 1]), bool('use_cudnn_on_gpu', true)];
+  const shapeCache = new Map<string, Tensor>();
+  const consts = new Map<string, Tensor>();
+  /** An int32 shape tensor, created once and kept (shapes repeat every step). */
+  const shapeT = (shape: number[]): Tensor => {
+    const key = shape.join(',');
+    let t = shapeCache.get(key);
+    if (!t) {
+      t = tf.keep(tf.tensor1d(shape, 'int32'));
+      shapeCache.set(key, t);
+    }
+    return t;
+  };
+  const Tshape = type('Tshape', B.TF_INT32);
+  const binary = (name: string) => (a: Tensor, b: Tensor) => one(name, [T], [a, b]);
+  const unary = (name: string) => (a: Tensor) => one(name, [T], [a]);
+
+  return {
+    /** Kept int32 shape tensors, for {@link dispose}. */
+    shapeT,
+    reshape: (x: Tensor, shape: number[]) => one('Reshape', [T, Tshape], [x, shapeT(shape)]),
+    add: binary('AddV2'), sub: binary('Sub'), mul: binary('Mul'), div: binary('RealDiv'),
+    square: unary('Square'), sqrt: unary('Sqrt'), tanh: unary('Tanh'), sigmoid: unary('Sigmoid'),
+    relu: unary('Relu'), elu: unary('Elu'), softplus: unary('Softplus'),
+    leakyRelu: (x: Tensor, alpha: number) => one('LeakyRelu', [T, flt('alpha', alpha)], [x]),
+    /** `dy * (features > 0 ? 1 : alpha)`; with alpha > 0 the layer's output may stand in for its input. */
+    leakyReluGrad: (dy: Tensor, features: Tensor, alpha: number) =>
+      one('LeakyReluGrad', [T, flt('alpha', alpha)], [dy, features]),
+    reluGrad: (dy: Tensor, y: Tensor) => one('ReluGrad', [T], [dy, y]),
+    eluGrad: (dy: Tensor, y: Tensor) => one('EluGrad', [T], [dy, y]),
+    tanhGrad: (y: Tensor, dy: Tensor) => one('TanhGrad', [T], [y, dy]),
+    sigmoidGrad: (y: Tensor, dy: Tensor) => one('SigmoidGrad', [T], [y, dy]),
+    /** Sum over all axes but the last (NHWC channels / dense units): a bias gradient. */
+    biasAddGrad: (dy: Tensor) => one('BiasAddGrad', [T, str('data_format', 'NHWC')], [dy]),
+    biasAdd: (x: Tensor, b: Tensor) => one('BiasAdd', [T, str('data_format', 'NHWC')], [x, b]),
+    matMul: (a: Tensor, b: Tensor, transposeA = false, transposeB = false) =>
+      one('MatMul', [T, bool('transpose_a', transposeA), bool('transpose_b', transposeB)], [a, b]),
+    sumAll: (x: Tensor) => one('Sum', [T, type('Tidx', B.TF_INT32), bool('keep_dims', false)],
+      [x, shapeT(x.shape.map((_, i) => i))]),
+    concat0: (xs: Tensor[]) => one('ConcatV2', [T, int('N', xs.length), type('Tidx', B.TF_INT32)],
+      [...xs, scalar0()]),
+    splitV: (x: Tensor, sizes: number[]) => be.executeMultipleOutputs('SplitV',
+      [T, type('Tlen', B.TF_INT32), int('num_split', sizes.length)], [x, shapeT(sizes), scalar0()], sizes.length),
+    conv2d: (x: Tensor, w: Tensor, strides: [number, number], padding: string) =>
+      one('Conv2D', convAttrs(strides, padding), [x, w]),
+    conv2dBackpropInput: (inputShape: number[], w: Tensor, dy: Tensor, strides: [number, number], padding: string) =>
+      one('Conv2DBackpropInput', convAttrs(strides, padding), [shapeT(inputShape), w, dy]),
+    conv2dBackpropFilter: (x: Tensor, filterShape: number[], dy: Tensor, strides: [number, number], padding: string) =>
+      one('Conv2DBackpropFilter', convAttrs(strides, padding), [x, shapeT(filterShape), dy]),
+    /**
+     * Training-mode batch norm over N, H, W of an NHWC tensor in one kernel. Returns
+     * `[y, batchMean, batchVarianceUnbiased, reserve1, reserve2, reserve3]`.
+     */
+    fusedBatchNorm: (x: Tensor, scale: Tensor, offset: Tensor, epsilon: number) => be.executeMultipleOutputs(
+      'FusedBatchNormV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon), str('data_format', 'NHWC'),
+        bool('is_training', true), flt('exponential_avg_factor', 1)],
+      [x, scale, offset, empty(), empty()], 6),
+    /** Gradient of {@link fusedBatchNorm}: `[dx, dScale, dOffset]`. */
+    fusedBatchNormGrad: (dy: Tensor, x: Tensor, scale: Tensor, r1: Tensor, r2: Tensor, r3: Tensor, epsilon: number) =>
+      be.executeMultipleOutputs('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon),
+        str('data_format', 'NHWC'), bool('is_training', true)], [dy, x, scale, r1, r2, r3], 5).slice(0, 3),
+    /** Disposes the kept helper tensors. */
+    dispose() {
+      for (const t of shapeCache.values()) t.dispose();
+      shapeCache.clear();
+      for (const t of consts.values()) t.dispose();
+      consts.clear();
+    },
+  };
+
+  // Lazily created constants, kept across steps.
+  function constant(key: string, make: () => Tensor): Tensor {
+    let t = consts.get(key);
+    if (!t) { t = tf.keep(make()); consts.set(key, t); }
+    return t;
+  }
+  function empty() { return constant('empty', () => tf.tensor1d([], 'float32')); }
+  function scalar0() { return constant('i0', () => tf.scalar(0, 'int32')); }
+}
+
+/** The helper namespace returned by {@link nativeOps}. */
+export type NativeOps = ReturnType<typeof nativeOps>;
