@@ -153,7 +153,7 @@ export function readIdx(file: string, opts: ReadIdxOptions = {}): IdxArray {
   const raw = gz ? gunzip(bytes, file) : bytes;
   if (opts.md5) {
     const stat = fs.statSync(file);
-    const key = `${file}:${stat.size}:${stat.mtimeMs}`;
+    const key = `${file}:${stat.size}:${stat.mtimeMs}:${opts.md5.toLowerCase()}`;
     if (!verified.has(key)) {
       const got = crypto.createHash('md5').update(raw).digest('hex');
       if (got !== opts.md5.toLowerCase()) {
