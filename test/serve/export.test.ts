@@ -95,7 +95,7 @@ describe('exportGenerator / loadExport', () => {
       }
       if (name === 'u8') expect(json.weightsManifest[0].weights[0].quantization).toMatchObject({ dtype: 'uint8' });
       if (name === 'pruned') {
-        const kernel = model.getWeights().find((w) => /dense.*kernel/.test(w.name))!.dataSync();
+        const kernel = model.weights.find((w) => /dense.*kernel/.test(w.name))!.read().dataSync();
         expect(kernel.filter((x) => x === 0).length).toBe(Math.floor(kernel.length / 2));
       }
       out.dispose();
