@@ -23,6 +23,25 @@ interface NativeBackend {
   executeMultipleOutputs(name: string, attrs: Attr[], inputs: Tensor[], n: number): Tensor[];
 }
 
+/** Receives every op run through {@link nativeOps}: name, wall ms, process CPU ms, inputs. */
+export type OpProfiler = (op: string, wallMs: number, cpuMs: number, inputs: Tensor[]) => void;
+let profiler: OpProfiler | null = null;
+
+/**
+ * Installs (or with `null` removes) a per-op profiler for the raw ops (`tf.profile` does not
+ * see them: they bypass the tfjs kernel registry). For the bench's profile section.
+ *
+ * @example
+ * ```ts
+ * const times = new Map<string, number>();
+ * setOpProfiler((op, ms) => times.set(op, (times.get(op) ?? 0) + ms));
+ * fast.step({ real, z }); setOpProfiler(null);
+ * ```
+ */
+export function setOpProfiler(p: OpProfiler | null): void {
+  profiler = p;
+}
+
 /** True when the active backend is native TensorFlow (whose binding these helpers call). */
 export function nativeOpsAvailable(): boolean {
   try {
@@ -56,7 +75,22 @@ export function nativeOps() {
   const str = (name: string, value: string): Attr => ({ name, type: B.TF_ATTR_STRING, value });
   const bool = (name: string, value: boolean): Attr => ({ name, type: B.TF_ATTR_BOOL, value });
   const type = (name: string, value: number): Attr => ({ name, type: B.TF_ATTR_TYPE, value });
-  const one = (name: string, attrs: Attr[], inputs: Tensor[]) => be.executeSingleOutput(name, attrs, inputs);
+  const one = (name: string, attrs: Attr[], inputs: Tensor[]): Tensor => {
+    if (!profiler) return be.executeSingleOutput(name, attrs, inputs);
+    const t0 = performance.now(), c0 = process.cpuUsage();
+    const out = be.executeSingleOutput(name, attrs, inputs);
+    const c = process.cpuUsage(c0);
+    profiler(name, performance.now() - t0, (c.user + c.system) / 1000, inputs);
+    return out;
+  };
+  const many = (name: string, attrs: Attr[], inputs: Tensor[], n: number): Tensor[] => {
+    if (!profiler) return be.executeMultipleOutputs(name, attrs, inputs, n);
+    const t0 = performance.now(), c0 = process.cpuUsage();
+    const out = be.executeMultipleOutputs(name, attrs, inputs, n);
+    const c = process.cpuUsage(c0);
+    profiler(name, performance.now() - t0, (c.user + c.system) / 1000, inputs);
+    return out;
+  };
   const convAttrs = (strides: [number, number], padding: string) => [
     T, int('strides', [1, strides[0], strides[1], 1]), str('padding', padding.toUpperCase()),
     str('data_format', 'NHWC'), int('dilations', [1, 1, 1, 1]), bool('use_cudnn_on_gpu', true)];
@@ -100,7 +134,7 @@ export function nativeOps() {
       [x, shapeT(x.shape.map((_, i) => i))]),
     concat0: (xs: Tensor[]) => one('ConcatV2', [T, int('N', xs.length), type('Tidx', B.TF_INT32)],
       [...xs, scalar0()]),
-    splitV: (x: Tensor, sizes: number[]) => be.executeMultipleOutputs('SplitV',
+    splitV: (x: Tensor, sizes: number[]) => many('SplitV',
       [T, type('Tlen', B.TF_INT32), int('num_split', sizes.length)], [x, shapeT(sizes), scalar0()], sizes.length),
     conv2d: (x: Tensor, w: Tensor, strides: [number, number], padding: string) =>
       one('Conv2D', convAttrs(strides, padding), [x, w]),
@@ -112,13 +146,13 @@ export function nativeOps() {
      * Training-mode batch norm over N, H, W of an NHWC tensor in one kernel. Returns
      * `[y, batchMean, batchVarianceUnbiased, reserve1, reserve2, reserve3]`.
      */
-    fusedBatchNorm: (x: Tensor, scale: Tensor, offset: Tensor, epsilon: number) => be.executeMultipleOutputs(
+    fusedBatchNorm: (x: Tensor, scale: Tensor, offset: Tensor, epsilon: number) => many(
       'FusedBatchNormV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon), str('data_format', 'NHWC'),
         bool('is_training', true), flt('exponential_avg_factor', 1)],
       [x, scale, offset, empty(), empty()], 6),
     /** Gradient of {@link fusedBatchNorm}: `[dx, dScale, dOffset]`. */
     fusedBatchNormGrad: (dy: Tensor, x: Tensor, scale: Tensor, r1: Tensor, r2: Tensor, r3: Tensor, epsilon: number) =>
-      be.executeMultipleOutputs('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon),
+      many('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon),
         str('data_format', 'NHWC'), bool('is_training', true)], [dy, x, scale, r1, r2, r3], 5).slice(0, 3),
     /** Disposes the kept helper tensors. */
     dispose() {
