@@ -19,7 +19,7 @@ describe('IDX reader', () => {
     expect(arr.dims).toEqual([1000, 28, 28]);
     expect(arr.data.length).toBe(784_000);
     // Image 0 (a "5"), checked against the original file with Python: pixel sum and part of row 14.
-    expect(arr.data.subarray(0, 784).reduce((a, b) => a + b, 0)).toBe(27525);
+    expect(Array.from(arr.data.subarray(0, 784)).reduce((a, b) => a + b, 0)).toBe(27525);
     expect(Array.from(arr.data.subarray(14 * 28 + 10, 14 * 28 + 16))).toEqual([0, 0, 0, 81, 240, 253]);
   });
 
