@@ -57,6 +57,7 @@ describe('browser demo in headless Chromium', () => {
     expect(variance(a)).toBeGreaterThan(0);
     const refA = await serverPixels(42);
     const diffA = a.map((v, i) => Math.abs(v - refA[i]));
+    console.log(`max abs browser-server pixel difference: ${Math.max(...diffA)}`);
     expect(Math.max(...diffA)).toBeLessThanOrEqual(2); // same z, same weights: equal up to float rounding
 
     // The upscaled view canvas is a non-blank picture too.
