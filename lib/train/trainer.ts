@@ -1,0 +1,548 @@
+/**
+ * `GanTrainer`: train a GAN cell by cell (`await trainer.step()`) or as a loop
+ * (`await trainer.fit({ epochs: 5 })`), with a live view, a run folder, checkpoints that resume
+ * exactly, NaN protection and interrupts. The pieces underneath stay reachable:
+ * `trainer.optimizers`, `trainer.losses`, `trainer.stepFn` (see `./step`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf, backendInfo, type LayersModel, type Optimizer, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
+import { inKernel } from '../display/sink';
+import { imageGrid } from '../plot/image';
+import type { LossPoint } from '../plot/charts-train';
+import { buildGan, buildGenerator, type Gan } from '../models/build';
+import type { GanConfig } from '../models/config';
+import { trainStepFlops } from '../models/flops';
+import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
+import { BatchSource, disposeBatch, type TrainData } from './data';
+import { costLedger, type CostLedger } from './ledger';
+import { LiveView } from './live';
+import { nonSaturatingLoss, wassersteinLoss, type GanLosses } from './losses';
+import { mixSeed } from './rng';
+import { RunTracker } from './run';
+import { discriminatorStep, generatorStep } from './step';
+
+/** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
+export interface TrainerOptions {
+  /** Images per batch (default 64). */
+  batchSize?: number;
+  /** Generator / discriminator learning rates (default 2e-4; WGAN-GP 1e-4). */
+  lrG?: number;
+  lrD?: number;
+  /** Adam betas (default 0.5, 0.999; WGAN-GP 0, 0.9). */
+  beta1?: number;
+  beta2?: number;
+  /** One-sided label smoothing of real targets (non-saturating loss; default 0). */
+  labelSmoothing?: number;
+  /** Critic updates per generator update (default 1; WGAN-GP 5). */
+  nCritic?: number;
+  /** Gradient-penalty weight (default 0; WGAN-GP 10). */
+  gpWeight?: number;
+  /** EMA decay of generator weights for samples (0 = off, e.g. 0.999). */
+  ema?: number;
+  /** Seed of noise, batch order and dropout (default 0). */
+  seed?: number;
+  /** Value range of a plain image tensor (Datasets are [0,1]); detected when omitted. */
+  range?: '[0,1]' | '[-1,1]';
+  /** Folder holding run folders (default 'runs'); null = no files at all. */
+  runsDir?: string | null;
+  /** Run name (default from the config, e.g. 'dcgan'). */
+  name?: string;
+  /** Steps between checkpoints (default 500; 0 = only at the end/interrupt). */
+  checkpointEvery?: number;
+  /** Checkpoints to keep (default 3). */
+  keepCheckpoints?: number;
+  /** Steps between fixed-noise samples (PNG, GIF frame, live grid, histograms; default 200). */
+  sampleEvery?: number;
+  /** Images in the fixed-noise grid (default 36). */
+  numSamples?: number;
+  /** Steps between metric rows / TensorBoard scalars (default 10). Losses are read every step. */
+  logEvery?: number;
+  /** Write TensorBoard events (default true with a run folder). */
+  tensorboard?: boolean;
+  /** Price of the machine per hour for the cost ledger (default 0). */
+  pricePerHour?: number;
+  /** Live view in the notebook (default: when running in a kernel). */
+  live?: boolean;
+  /** Steps between live-view refreshes of the progress bar (default 10). */
+  liveEvery?: number;
+  /** Callbacks (see {@link TrainerCallbacks}). */
+  callbacks?: TrainerCallbacks[];
+}
+
+/** One step's numbers. */
+export interface StepLog extends LossPoint {
+  epoch: number;
+  /** Seconds the step took (wall clock). */
+  seconds: number;
+}
+
+/** Hooks into training (all optional; may be async). Set `trainer.stopTraining = true` to stop a fit. */
+export interface TrainerCallbacks {
+  onStepEnd?(log: StepLog, trainer: GanTrainer): void | Promise<void>;
+  onSample?(step: number, images: Tensor4D, trainer: GanTrainer): void | Promise<void>;
+  onCheckpoint?(dir: string, trainer: GanTrainer): void | Promise<void>;
+  onFitEnd?(result: FitResult, trainer: GanTrainer): void | Promise<void>;
+}
+
+/** What `fit()` returns. */
+export interface FitResult {
+  runDir: string | null;
+  /** Total steps of the trainer after this fit. */
+  step: number;
+  /** Steps done by this fit. */
+  steps: number;
+  history: StepLog[];
+  /** Mean losses over the last 10% of this fit's steps. */
+  final: { dLoss: number; gLoss: number };
+  ledger: CostLedger;
+  stopped: 'completed' | 'interrupted' | 'nan' | 'callback';
+  message?: string;
+  lastCheckpoint: string | null;
+  gif: string | null;
+}
+
+/** Training state stored in checkpoints. */
+interface TrainState {
+  step: number;
+  batchesDrawn: number;
+  rng: { seed: number; step: number };
+  wallSeconds: number;
+  history: LossPoint[];
+}
+
+/** Thrown by `step()` when a loss is NaN/Inf (after restoring the last good checkpoint). */
+export class NonFiniteLossError extends Error {
+  constructor(message: string, readonly step: number, readonly restoredFrom: string | null) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+type Required2<T> = { [K in keyof T]-?: T[K] };
+type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live'>> & Pick<TrainerOptions, 'range' | 'name' | 'live'> & { callbacks: TrainerCallbacks[] };
+
+function resolve(config: GanConfig, o: TrainerOptions): Resolved {
+  const w = config.loss === 'wgan-gp';
+  const r: Resolved = {
+    batchSize: 64, lrG: w ? 1e-4 : 2e-4, lrD: w ? 1e-4 : 2e-4, beta1: w ? 0 : 0.5, beta2: w ? 0.9 : 0.999,
+    labelSmoothing: 0, nCritic: w ? 5 : 1, gpWeight: w ? 10 : 0, ema: 0, seed: 0, runsDir: 'runs',
+    checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
+    tensorboard: true, pricePerHour: 0, liveEvery: 10,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+    callbacks: o.callbacks ?? [],
+  } as Resolved;
+  const pos = (k: keyof Resolved, int = false, allowZero = false) => {
+    const v = r[k] as number;
+    const ok = Number.isFinite(v) && (allowZero ? v >= 0 : v > 0) && (!int || Number.isInteger(v));
+    if (!ok) throw new Error(`Expected ${k} ${int ? 'an integer ' : ''}${allowZero ? '>= 0' : '> 0'}; got ${v}.`);
+  };
+  pos('lrG'); pos('lrD'); pos('batchSize', true); pos('nCritic', true); pos('numSamples', true);
+  pos('sampleEvery', true, true); pos('checkpointEvery', true, true); pos('logEvery', true); pos('keepCheckpoints', true);
+  pos('gpWeight', false, true); pos('pricePerHour', false, true); pos('liveEvery', true);
+  if (!(r.beta1 >= 0 && r.beta1 < 1)) throw new Error(`Expected beta1 in [0, 1); got ${r.beta1}.`);
+  if (!(r.beta2 >= 0 && r.beta2 < 1)) throw new Error(`Expected beta2 in [0, 1); got ${r.beta2}.`);
+  if (!(r.ema >= 0 && r.ema < 1)) throw new Error(`Expected ema (decay) in [0, 1), 0 = off; got ${r.ema}.`);
+  if (!Number.isInteger(r.seed)) throw new Error(`Expected seed an integer; got ${r.seed}.`);
+  return r;
+}
+
+/** Seed tag of the fixed sample noise (distinct from every step's noise). */
+const FIXED_NOISE_TAG = 0xf1;
+
+function isFiniteNum(x: number): boolean {
+  return Number.isFinite(x);
+}
+
+/**
+ * Trains a GAN. Cell by cell:
+ *
+ * @example
+ * ```ts
+ * const gan = buildGan(dcgan());
+ * const trainer = new GanTrainer(gan, await loadDataset('mnist'), { batchSize: 64 });
+ * await trainer.step();                    // { step: 1, dLoss: 1.38, gLoss: 0.69, ... }
+ * await show(trainer.samples());           // the fixed-noise grid
+ * const result = await trainer.fit({ epochs: 5 }); // live grid + loss chart + progress bar
+ * show(result.ledger);
+ * ```
+ */
+export class GanTrainer {
+  readonly gan: Gan;
+  readonly options: Resolved;
+  /** Adam optimizers (replaced by new objects when a checkpoint is restored). */
+  optimizers: { generator: Optimizer; discriminator: Optimizer };
+  /** The objective; replace it to experiment (`trainer.losses = myLosses`). */
+  losses: GanLosses;
+  /** Loss of every step so far (also restored from checkpoints). */
+  history: LossPoint[] = [];
+  /** Generator with exponentially averaged weights (when `ema > 0`). */
+  readonly emaGenerator: LayersModel | null = null;
+  /** Set from a callback to stop `fit()` after the current step. */
+  stopTraining = false;
+  readonly run: RunTracker | null;
+  readonly data: BatchSource;
+  private stepCount = 0;
+  private batchesDrawn = 0;
+  private wallSeconds = 0;
+  private readonly fixedNoise: Tensor2D;
+  private readonly fixedLabels: Tensor2D | null;
+  private readonly dropoutLayers: { seed?: number }[];
+  private lastCheckpoint: string | null = null;
+
+  constructor(gan: Gan, data: TrainData, options: TrainerOptions = {}) {
+    this.gan = gan;
+    this.options = resolve(gan.config, options);
+    const o = this.options;
+    this.data = new BatchSource(data, o.batchSize, o.seed, o.range);
+    const want = gan.imageShape.join('x'), got = this.data.imageShape.join('x');
+    if (want !== got) throw new Error(`Expected images of shape ${want} for this GAN's config; got ${got}. Change config.imageShape or the data.`);
+    if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
+    this.optimizers = this.makeOptimizers();
+    this.losses = gan.config.loss === 'wgan-gp' ? wassersteinLoss() : nonSaturatingLoss({ labelSmoothing: o.labelSmoothing });
+    this.fixedNoise = tf.randomNormal([o.numSamples, gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, FIXED_NOISE_TAG)) as Tensor2D;
+    this.fixedLabels = gan.numClasses
+      ? tf.tensor2d(Float32Array.from({ length: o.numSamples }, (_, i) => i % gan.numClasses), [o.numSamples, 1])
+      : null;
+    if (o.ema > 0) {
+      this.emaGenerator = buildGenerator(gan.config);
+      this.emaGenerator.setWeights(gan.generator.getWeights());
+    }
+    this.dropoutLayers = [...gan.generator.layers, ...gan.discriminator.layers]
+      .filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
+    this.run = o.runsDir === null ? null : new RunTracker({
+      root: o.runsDir, name: o.name ?? defaultName(gan.config), tensorboard: o.tensorboard,
+      config: { gan: gan.config, train: { ...o, callbacks: undefined }, dataset: this.data.name ?? null, backend: backendInfo().backend },
+    });
+  }
+
+  /**
+   * Re-opens a run folder and continues from its latest checkpoint: the losses that follow
+   * equal those of an uninterrupted run (same backend).
+   *
+   * @example
+   * ```ts
+   * const trainer = await GanTrainer.resume('runs/dcgan-20261128-101500', mnist);
+   * await trainer.fit({ steps: 1000 });
+   * ```
+   */
+  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, 'callbacks' | 'live' | 'pricePerHour'> = {}): Promise<GanTrainer> {
+    const cfgPath = path.join(runDir, 'config.json');
+    if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
+    const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions };
+    const t = new GanTrainer(buildGan(cfg.gan), data, { ...cfg.train, ...overrides, runsDir: null });
+    (t as { run: RunTracker | null }).run = new RunTracker({ existing: runDir, tensorboard: cfg.train.tensorboard });
+    const ckpt = latestCheckpoint(path.join(runDir, 'checkpoints'));
+    if (ckpt) await t.restore(ckpt);
+    return t;
+  }
+
+  /** Steps done so far (`step()` is the method that does one more). */
+  get iteration(): number { return this.stepCount; }
+  /** Epochs done so far (fractional), counted in real batches drawn. */
+  get epoch(): number { return this.batchesDrawn / this.data.batchesPerEpoch; }
+  /** Steps that make one epoch (each step draws nCritic batches). */
+  get stepsPerEpoch(): number { return Math.max(1, Math.floor(this.data.batchesPerEpoch / this.options.nCritic)); }
+  /** Estimated FLOPs of one step. */
+  get flopsPerStep(): number {
+    return trainStepFlops(this.gan, this.options.batchSize, { nCritic: this.options.nCritic, gradientPenalty: this.options.gpWeight > 0 });
+  }
+
+  private makeOptimizers() {
+    const o = this.options;
+    return { generator: tf.train.adam(o.lrG, o.beta1, o.beta2), discriminator: tf.train.adam(o.lrD, o.beta1, o.beta2) };
+  }
+
+  private noise(k: number): Tensor2D {
+    return tf.randomNormal([this.options.batchSize, this.gan.latentDim], 0, 1, 'float32', mixSeed(this.options.seed, this.stepCount, k)) as Tensor2D;
+  }
+
+  /**
+   * One training step: `nCritic` discriminator updates then one generator update. Reads both
+   * losses; on NaN/Inf restores the last good checkpoint and throws {@link NonFiniteLossError}.
+   */
+  async step(): Promise<StepLog> {
+    const t0 = performance.now();
+    const o = this.options;
+    const m = this.gan;
+    let dLoss!: Scalar, gp: Scalar | undefined, labels: Tensor2D | undefined, z!: Tensor2D;
+    for (let k = 0; k < o.nCritic; k++) {
+      this.seedDropout(k);
+      const b = this.data.batch(this.batchesDrawn++);
+      z = this.noise(k);
+      dLoss?.dispose(); gp?.dispose(); labels?.dispose();
+      const r = discriminatorStep(m, this.optimizers.discriminator, { real: b.real, z, labels: b.labels, seed: mixSeed(o.seed, this.stepCount, k, 0x9b) }, this.losses, o.gpWeight);
+      dLoss = r.loss; gp = r.gp; labels = b.labels;
+      b.real.dispose();
+      if (k < o.nCritic - 1) z.dispose();
+    }
+    this.seedDropout(o.nCritic);
+    // nCritic = 1: the generator update reuses the critic's noise (as the reference step does).
+    if (o.nCritic > 1) { z.dispose(); z = this.noise(o.nCritic); }
+    const gLoss = generatorStep(m, this.optimizers.generator, { real: z, z, labels }, this.losses);
+    z.dispose(); labels?.dispose();
+    if (this.emaGenerator) this.updateEma();
+    const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
+    dLoss.dispose(); gLoss.dispose(); gp?.dispose();
+    this.stepCount++;
+    const seconds = (performance.now() - t0) / 1000;
+    this.wallSeconds += seconds;
+    const log: StepLog = { step: this.stepCount, dLoss: dv[0], gLoss: gv[0], epoch: this.epoch, seconds };
+    if (gpv) log.gp = gpv[0];
+    if (!isFiniteNum(log.dLoss) || !isFiniteNum(log.gLoss)) await this.onNonFinite(log);
+    this.history.push(gpv ? { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss, gp: log.gp } : { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss });
+    await this.afterStep(log);
+    return log;
+  }
+
+  private seedDropout(k: number): void {
+    for (let i = 0; i < this.dropoutLayers.length; i++) this.dropoutLayers[i].seed = mixSeed(this.options.seed, this.stepCount, k, i, 0xd0);
+  }
+
+  private updateEma(): void {
+    const d = this.options.ema;
+    const src = this.gan.generator.weights, dst = this.emaGenerator!.weights;
+    tf.tidy(() => {
+      for (let i = 0; i < src.length; i++) dst[i].write(tf.add(tf.mul(dst[i].read(), d), tf.mul(src[i].read(), 1 - d)));
+    });
+  }
+
+  private async onNonFinite(log: StepLog): Promise<never> {
+    const bad = !isFiniteNum(log.dLoss) ? `discriminator loss ${log.dLoss}` : `generator loss ${log.gLoss}`;
+    const ckpt = this.lastCheckpoint ?? (this.run ? latestCheckpoint(this.run.checkpointsDir) : null);
+    if (ckpt) await this.restore(ckpt);
+    const msg = `Training stopped at step ${log.step}: ${bad}. `
+      + (ckpt ? `Restored the last good checkpoint (${path.basename(ckpt)}, step ${this.stepCount}). ` : 'No checkpoint to restore (weights are as after the bad step). ')
+      + 'Try a lower learning rate (lrG/lrD), label smoothing or gradient penalty.';
+    this.run?.log({ step: log.step, event: 'non-finite', message: msg });
+    this.run?.flush();
+    throw new NonFiniteLossError(msg, log.step, ckpt);
+  }
+
+  private async afterStep(log: StepLog): Promise<void> {
+    const o = this.options;
+    const s = this.stepCount;
+    if (this.run && (s % o.logEvery === 0 || s === 1)) {
+      this.run.log({ step: s, epoch: +log.epoch.toFixed(4), dLoss: log.dLoss, gLoss: log.gLoss, ...(log.gp !== undefined ? { gp: log.gp } : {}), imagesSeen: this.batchesDrawn * o.batchSize, wallSeconds: +this.wallSeconds.toFixed(3) });
+      this.run.scalar('loss/discriminator', log.dLoss, s);
+      this.run.scalar('loss/generator', log.gLoss, s);
+      if (log.gp !== undefined) this.run.scalar('loss/gradient_penalty', log.gp, s);
+    }
+    if (o.sampleEvery > 0 && s % o.sampleEvery === 0) await this.recordSamples();
+    if (o.checkpointEvery > 0 && s % o.checkpointEvery === 0 && this.run) await this.checkpoint();
+    for (const cb of o.callbacks) await cb.onStepEnd?.(log, this);
+  }
+
+  /** Writes the fixed-noise grid (PNG + GIF frame), weight histograms, and calls onSample. */
+  private async recordSamples(): Promise<void> {
+    const imgs = this.samples();
+    try {
+      if (this.run) {
+        const grid = imageGrid(imgs, { range: [-1, 1], scale: 2 });
+        await this.run.sample(this.stepCount, grid);
+        grid.dispose();
+        const g = this.gan.generator;
+        for (const w of g.trainableWeights.filter((v) => v.name.includes('kernel'))) this.run.histogram(`generator/${w.name}`, w.read(), this.stepCount);
+        this.run.flush();
+      }
+      for (const cb of this.options.callbacks) await cb.onSample?.(this.stepCount, imgs, this);
+    } finally {
+      imgs.dispose();
+    }
+  }
+
+  /**
+   * Images from the fixed noise (EMA generator when enabled), `[numSamples, h, w, c]` in [-1, 1].
+   * The caller disposes them.
+   *
+   * @example
+   * ```ts
+   * const x = trainer.samples(); await show(x); x.dispose();
+   * ```
+   */
+  samples(n?: number): Tensor4D {
+    const g = this.emaGenerator ?? this.gan.generator;
+    return tf.tidy(() => {
+      const k = Math.min(n ?? this.options.numSamples, this.options.numSamples);
+      const z = this.fixedNoise.slice([0, 0], [k, -1]);
+      const inp = this.fixedLabels ? [z, this.fixedLabels.slice([0, 0], [k, -1])] : z;
+      return g.apply(inp, { training: false }) as Tensor4D;
+    });
+  }
+
+  private async tensorsForCheckpoint(): Promise<{ tensors: NamedTensors; temp: Tensor[] }> {
+    const tensors: NamedTensors = {};
+    const temp: Tensor[] = [];
+    this.gan.generator.getWeights().forEach((t, i) => { tensors[`g/${i}`] = t; });
+    this.gan.discriminator.getWeights().forEach((t, i) => { tensors[`d/${i}`] = t; });
+    this.emaGenerator?.getWeights().forEach((t, i) => { tensors[`ema/${i}`] = t; });
+    for (const [key, opt] of [['optG', this.optimizers.generator], ['optD', this.optimizers.discriminator]] as const) {
+      const ws = await opt.getWeights();
+      ws.forEach((w, i) => {
+        tensors[`${key}/${i}`] = w.tensor;
+        if (!(w.tensor instanceof tf.Variable)) temp.push(w.tensor);
+      });
+    }
+    return { tensors, temp };
+  }
+
+  /**
+   * Writes a checkpoint now (atomically) into the run folder (or `dir`) and returns its path.
+   *
+   * @example
+   * ```ts
+   * const dir = await trainer.checkpoint();
+   * ```
+   */
+  async checkpoint(dir?: string): Promise<string> {
+    const root = dir ?? this.run?.checkpointsDir;
+    if (!root) throw new Error('Expected a run folder or a directory for the checkpoint; got neither. Pass trainer.checkpoint(dir) or use runsDir.');
+    const { tensors, temp } = await this.tensorsForCheckpoint();
+    const state: TrainState = {
+      step: this.stepCount, batchesDrawn: this.batchesDrawn, rng: { seed: this.options.seed, step: this.stepCount },
+      wallSeconds: this.wallSeconds, history: this.history,
+    };
+    try {
+      const out = await saveCheckpoint(root, this.stepCount, tensors, state);
+      this.lastCheckpoint = out;
+      pruneCheckpoints(root, this.options.keepCheckpoints);
+      for (const cb of this.options.callbacks) await cb.onCheckpoint?.(out, this);
+      return out;
+    } finally {
+      temp.forEach((t) => t.dispose());
+    }
+  }
+
+  /**
+   * Restores weights, optimizer state, step, RNG state and history from a checkpoint folder.
+   *
+   * @example
+   * ```ts
+   * await trainer.restore(latestCheckpoint(trainer.run!.checkpointsDir)!);
+   * ```
+   */
+  async restore(dir: string): Promise<void> {
+    const { manifest, tensors } = loadCheckpoint<TrainState>(dir);
+    const take = (prefix: string) => Object.keys(tensors).filter((k) => k.startsWith(`${prefix}/`))
+      .sort((a, b) => +a.split('/')[1] - +b.split('/')[1]).map((k) => tensors[k]);
+    try {
+      const g = take('g'), d = take('d'), e = take('ema');
+      if (g.length !== this.gan.generator.weights.length || d.length !== this.gan.discriminator.weights.length) {
+        throw new Error(`Expected a checkpoint of this architecture (${this.gan.generator.weights.length}+${this.gan.discriminator.weights.length} weight tensors); got ${g.length}+${d.length} in ${dir}.`);
+      }
+      this.gan.generator.setWeights(g);
+      this.gan.discriminator.setWeights(d);
+      if (this.emaGenerator && e.length) this.emaGenerator.setWeights(e);
+      this.optimizers.generator.dispose();
+      this.optimizers.discriminator.dispose();
+      this.optimizers = this.makeOptimizers();
+      await this.optimizers.generator.setWeights(take('optG').map((tensor, i) => ({ name: `optG/${i}`, tensor })));
+      await this.optimizers.discriminator.setWeights(take('optD').map((tensor, i) => ({ name: `optD/${i}`, tensor })));
+    } finally {
+      Object.values(tensors).forEach((t) => t.dispose());
+    }
+    const s = manifest.state;
+    this.stepCount = s.step;
+    this.batchesDrawn = s.batchesDrawn;
+    this.wallSeconds = s.wallSeconds;
+    this.history = s.history;
+    this.lastCheckpoint = dir;
+  }
+
+  /** The cost ledger of all steps so far. */
+  ledger(): CostLedger {
+    return costLedger({
+      wallSeconds: this.wallSeconds, steps: this.stepCount, imagesSeen: this.batchesDrawn * this.options.batchSize,
+      flopsPerStep: this.flopsPerStep, pricePerHour: this.options.pricePerHour, backend: backendInfo().backend,
+    });
+  }
+
+  /**
+   * Trains for `steps` (or `epochs`) more steps with the live view. Honours `signal` (any
+   * AbortSignal) at step boundaries: checkpoints and returns `stopped: 'interrupted'`.
+   * A NaN/Inf loss returns `stopped: 'nan'` with the message (weights restored).
+   */
+  async fit(opts: { steps?: number; epochs?: number; signal?: AbortSignal; live?: boolean; callbacks?: TrainerCallbacks[] } = {}): Promise<FitResult> {
+    if (opts.steps === undefined && opts.epochs === undefined) throw new Error('Expected fit({ steps }) or fit({ epochs }); got neither.');
+    const steps = opts.steps ?? Math.ceil((opts.epochs as number) * this.stepsPerEpoch);
+    if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`Expected steps a non-negative integer; got ${steps}.`);
+    const extra = opts.callbacks ?? [];
+    this.options.callbacks.push(...extra);
+    const o = this.options;
+    const startStep = this.stepCount, endStep = startStep + steps;
+    const live = (opts.live ?? o.live ?? inKernel()) ? await LiveView.open(o.name ?? defaultName(this.gan.config), { step: startStep, endStep, done: 0, seconds: 0, imagesPerSecond: 0 }) : null;
+    const liveCb: TrainerCallbacks | null = live ? { onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); } } : null;
+    if (liveCb) o.callbacks.push(liveCb);
+    const history: StepLog[] = [];
+    let stopped: FitResult['stopped'] = 'completed';
+    let message: string | undefined;
+    const t0 = performance.now();
+    this.stopTraining = false;
+    const progress = (note?: string) => {
+      const seconds = (performance.now() - t0) / 1000, done = this.stepCount - startStep;
+      const last = history[history.length - 1];
+      return { step: this.stepCount, endStep, done, seconds, imagesPerSecond: (done * o.batchSize * o.nCritic) / Math.max(seconds, 1e-9), dLoss: last?.dLoss, gLoss: last?.gLoss, note };
+    };
+    try {
+      if (this.run && o.checkpointEvery > 0 && !this.lastCheckpoint) await this.checkpoint();
+      while (this.stepCount < endStep) {
+        if (opts.signal?.aborted) { stopped = 'interrupted'; break; }
+        try {
+          history.push(await this.step());
+        } catch (err) {
+          if (err instanceof NonFiniteLossError) { stopped = 'nan'; message = err.message; break; }
+          throw err;
+        }
+        if (live && (this.stepCount - startStep) % o.liveEvery === 0) await live.progress(progress());
+        if (this.stopTraining) { stopped = 'callback'; break; }
+        // Let timers, kernel messages and abort signals in between steps.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      if (stopped !== 'nan') {
+        if (o.sampleEvery > 0 && this.stepCount % o.sampleEvery !== 0 && this.stepCount > startStep) await this.recordSamples();
+        if (this.run && (this.stepCount > startStep || stopped === 'interrupted')) await this.checkpoint();
+      }
+      if (stopped === 'interrupted') message = `Interrupted at step ${this.stepCount}; checkpoint written. Continue with trainer.fit() or GanTrainer.resume(runDir, data).`;
+      if (live) {
+        await live.progress(progress(stopped === 'completed' ? 'done' : stopped));
+        await live.losses(this.history, true);
+      }
+    } finally {
+      if (liveCb) o.callbacks.splice(o.callbacks.indexOf(liveCb), 1);
+      for (const cb of extra) o.callbacks.splice(o.callbacks.indexOf(cb), 1);
+    }
+    const tail = history.slice(-Math.max(1, Math.ceil(history.length / 10)));
+    const mean = (k: 'dLoss' | 'gLoss') => tail.reduce((a, h) => a + h[k], 0) / Math.max(tail.length, 1);
+    const gif = this.run?.writeGif() ?? null;
+    const result: FitResult = {
+      runDir: this.run?.dir ?? null, step: this.stepCount, steps: this.stepCount - startStep, history,
+      final: { dLoss: mean('dLoss'), gLoss: mean('gLoss') }, ledger: this.ledger(), stopped, message,
+      lastCheckpoint: this.lastCheckpoint, gif,
+    };
+    if (this.run) {
+      this.run.flush();
+      this.run.writeSummary({
+        name: path.basename(this.run.dir), arch: this.gan.config.arch, loss: this.gan.config.loss, dataset: this.data.name ?? null,
+        step: result.step, final: result.final, ledger: result.ledger, stopped, message: message ?? null,
+        params: { generator: this.gan.generator.countParams(), discriminator: this.gan.discriminator.countParams() },
+        finishedAt: new Date().toISOString(),
+      });
+    }
+    for (const cb of o.callbacks) await cb.onFitEnd?.(result, this);
+    return result;
+  }
+
+  /** Frees the trainer's tensors (data copy, fixed noise, optimizers, EMA generator); not the GAN. */
+  dispose(): void {
+    this.data.dispose();
+    this.fixedNoise.dispose();
+    this.fixedLabels?.dispose();
+    this.optimizers.generator.dispose();
+    this.optimizers.discriminator.dispose();
+    this.emaGenerator?.dispose();
+  }
+}
+
+function defaultName(c: GanConfig): string {
+  return `${c.arch}${c.conditional ? '-cond' : ''}${c.loss === 'wgan-gp' ? '-wgan-gp' : ''}`;
+}

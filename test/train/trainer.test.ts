@@ -1,0 +1,152 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tf, type Tensor4D } from '../../lib/backend';
+import { buildGan, disposeGan } from '../../lib/models/build';
+import { conditionalGan, dcgan, fcGan, wganGp, type GanConfig } from '../../lib/models/config';
+import { GanTrainer, type TrainerOptions } from '../../lib/train/trainer';
+import { listCheckpoints } from '../../lib/train/checkpoint';
+import { gifInfo } from '../../lib/plot/gif';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-train-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const tinyDcgan = (o: Parameters<typeof dcgan>[0] = {}) => dcgan({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] }, ...o });
+const data = tf.randomUniform([48, 28, 28, 1], 0, 1, 'float32', 7) as Tensor4D;
+const base: TrainerOptions = { batchSize: 8, runsDir: null, numSamples: 4, sampleEvery: 0, live: false };
+
+async function losses(config: GanConfig, opts: TrainerOptions, steps: number) {
+  const gan = buildGan(config);
+  const t = new GanTrainer(gan, data, { ...base, ...opts });
+  for (let i = 0; i < steps; i++) await t.step();
+  const h = t.history.map((x) => [x.dLoss, x.gLoss]);
+  t.dispose(); disposeGan(gan);
+  return h;
+}
+
+describe('GanTrainer', () => {
+  it('steps without leaking tensors and with finite losses', async () => {
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, data, { ...base, ema: 0.9 });
+    await t.step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 4; i++) {
+      const log = await t.step();
+      expect(Number.isFinite(log.dLoss) && Number.isFinite(log.gLoss)).toBe(true);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(t.iteration).toBe(5);
+    const s = t.samples();
+    expect(s.shape).toEqual([4, 28, 28, 1]);
+    s.dispose();
+    t.dispose(); disposeGan(gan);
+  });
+
+  it('is reproducible: same seed → same losses, other seed → other losses', async () => {
+    const cfg = fcGan({ latentDim: 8, generator: { widths: [16] }, discriminator: { widths: [16], dropout: 0.3 } });
+    const a = await losses(cfg, { seed: 1 }, 3);
+    const b = await losses(cfg, { seed: 1 }, 3);
+    const c = await losses(cfg, { seed: 2 }, 3);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+
+  it('resume() continues with exactly the losses of an uninterrupted run', async () => {
+    const cfg = tinyDcgan({ discriminator: { widths: [4, 8], dropout: 0.2 } });
+    const opts: TrainerOptions = { ...base, seed: 5, ema: 0.5, checkpointEvery: 3 };
+    const full = await losses(cfg, opts, 6);
+
+    const ganA = buildGan(cfg);
+    const a = new GanTrainer(ganA, data, { ...opts, runsDir: path.join(tmp, 'resume') });
+    await a.fit({ steps: 3 });
+    const runDir = a.run!.dir;
+    a.dispose(); disposeGan(ganA);
+
+    const b = await GanTrainer.resume(runDir, data, { live: false });
+    expect(b.iteration).toBe(3);
+    for (let i = 0; i < 3; i++) await b.step();
+    expect(b.history.map((x) => [x.dLoss, x.gLoss])).toEqual(full);
+    b.dispose(); disposeGan(b.gan);
+  });
+
+  it('stops on a NaN loss naming the step and restores the last good checkpoint', async () => {
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'nan'), checkpointEvery: 2 });
+    const ns = t.losses;
+    t.losses = { name: 'nan at step 5', discriminator: ns.discriminator, generator: (f) => (t.iteration === 4 ? tf.mul(ns.generator(f), NaN) as ReturnType<typeof ns.generator> : ns.generator(f)) };
+    const r = await t.fit({ steps: 10 });
+    expect(r.stopped).toBe('nan');
+    expect(r.message).toMatch(/step 5: generator loss NaN/);
+    expect(r.message).toMatch(/step-00000004/);
+    expect(t.iteration).toBe(4);
+    const w = t.gan.generator.getWeights()[0].dataSync();
+    expect(Array.from(w).every(Number.isFinite)).toBe(true);
+    t.dispose(); disposeGan(gan);
+  });
+
+  it('honours an AbortSignal at a step boundary: checkpoint, clean return', async () => {
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'abort'), checkpointEvery: 0 });
+    const ctl = new AbortController();
+    const r = await t.fit({ steps: 50, signal: ctl.signal, callbacks: [{ onStepEnd: (log) => { if (log.step === 2) ctl.abort(); } }] });
+    expect(r.stopped).toBe('interrupted');
+    expect(r.step).toBe(2);
+    expect(listCheckpoints(t.run!.checkpointsDir).map((d) => path.basename(d))).toEqual(['step-00000002']);
+    t.dispose(); disposeGan(gan);
+  });
+
+  it('writes a run folder: config, metrics, samples, GIF, TensorBoard events, ledger', async () => {
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'runs'), name: 'tiny', sampleEvery: 2, logEvery: 1, pricePerHour: 3.6 });
+    const r = await t.fit({ steps: 5 });
+    const dir = r.runDir!;
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).gan.generator.widths).toEqual([8, 4]);
+    const rows = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(fs.readdirSync(path.join(dir, 'samples')).filter((f) => f.endsWith('.png'))).toEqual(['step-00000002.png', 'step-00000004.png', 'step-00000005.png']);
+    expect(gifInfo(fs.readFileSync(r.gif!))).toMatchObject({ frames: 3 });
+    // TensorBoard: TFRecord framing (u64 length, u32 crc, data, u32 crc) holding our tags
+    const tb = path.join(dir, 'tb');
+    const ev = fs.readdirSync(tb).find((f) => f.startsWith('events.out.tfevents'))!;
+    const buf = fs.readFileSync(path.join(tb, ev));
+    let p = 0, records = 0;
+    while (p < buf.length) { const len = Number(buf.readBigUInt64LE(p)); p += 12 + len + 4; records++; }
+    expect(p).toBe(buf.length);
+    expect(records).toBeGreaterThan(10);
+    expect(buf.includes(Buffer.from('loss/generator'))).toBe(true);
+    expect(buf.includes(Buffer.from('generator/'))).toBe(true); // histograms of kernels
+    // ledger
+    const l = r.ledger;
+    expect(l.steps).toBe(5);
+    expect(l.imagesSeen).toBe(40);
+    expect(l.totalFlops).toBe(5 * t.flopsPerStep);
+    expect(l.estimatedCost).toBeCloseTo(l.wallSeconds / 3600 * 3.6, 10);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).step).toBe(5);
+    t.dispose(); disposeGan(gan);
+  });
+
+  it('trains WGAN-GP (n_critic, gradient penalty) and a conditional GAN', async () => {
+    const w = buildGan(wganGp({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] } }));
+    const tw = new GanTrainer(w, data, { ...base, nCritic: 2 });
+    const log = await tw.step();
+    expect(log.gp).toBeGreaterThan(0);
+    expect(tw.epoch).toBeCloseTo(2 / 6, 10);
+    tw.dispose(); disposeGan(w);
+
+    const c = buildGan(conditionalGan({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] } }));
+    const labels = Int32Array.from({ length: 48 }, (_, i) => i % 10);
+    const tc = new GanTrainer(c, { images: data, labels, numClasses: 10, name: 'synthetic' }, base);
+    expect(Number.isFinite((await tc.step()).gLoss)).toBe(true);
+    tc.dispose(); disposeGan(c);
+  });
+
+  it('rejects invalid hyperparameters naming the field', () => {
+    const gan = buildGan(tinyDcgan());
+    expect(() => new GanTrainer(gan, data, { ...base, lrG: -1 })).toThrow(/lrG/);
+    expect(() => new GanTrainer(gan, data, { ...base, batchSize: 100 })).toThrow(/batchSize/);
+    expect(() => new GanTrainer(gan, data, { ...base, ema: 1 })).toThrow(/ema/);
+    expect(() => new GanTrainer(gan, tf.zeros([8, 32, 32, 1]) as Tensor4D, base)).toThrow(/28x28x1/);
+    disposeGan(gan);
+  });
+});
