@@ -255,3 +255,20 @@ function proposeEi(space: SearchSpace, data: { params: Params; value: number }[]
   winner = pool.find((c) => !X.some((x) => sameVector(x, c.x))) ?? pool[0] ?? winner;
   return space.decode(winner.x);
 }
+
+/**
+ * Rebuilds a sampler from the settings saved in `study.json`.
+ *
+ * @example
+ * ```ts
+ * samplerFromConfig(bayesOpt({ seed: 3 }).toJSON()).toJSON().seed; // 3
+ * ```
+ */
+export function samplerFromConfig(c: SamplerConfig): Sampler {
+  switch (c.kind) {
+    case 'grid': return gridSearch(c);
+    case 'random': return randomSearch(c);
+    case 'bayes': return bayesOpt({ ...c, initial: c.initial ?? undefined });
+    default: throw new Error(`Unknown sampler kind ${JSON.stringify((c as { kind: unknown }).kind)}; expected 'grid', 'random' or 'bayes'.`);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Pictures of a search (pure: trials in, vega-lite spec or table out): the trials table,
+ * score against trial number with the best-so-far line, and score against each hyperparameter.
+ *
+ * @example
+ * ```ts
+ * await show(scoreChart(study.trials, { metric: study.metric }));
+ * await show(paramsChart(study.trials, study.space, { metric: study.metric }));
+ * ```
+ */
+import type { VegaLiteSpec } from '../plot/chart';
+import { table, type Table } from '../plot/table';
+import type { SearchSpace } from './space';
+import type { TrialRecord } from './trial';
+
+/** What the score is called and how it is measured (for titles and axes). */
+export interface MetricInfo {
+  /** e.g. `'FID'`. */
+  name: string;
+  /** e.g. `'Fréchet distance'`; shown in axis titles in parentheses. */
+  unit?: string;
+  direction: 'minimize' | 'maximize';
+}
+
+const axisTitle = (m: MetricInfo): string => `${m.name}${m.unit ? ` (${m.unit})` : ''}, ${m.direction === 'minimize' ? 'lower' : 'higher'} is better`;
+
+/** Index of the best finished trial (complete, finite), or -1. */
+export function bestIndex(trials: readonly TrialRecord[], direction: MetricInfo['direction']): number {
+  let best = -1;
+  trials.forEach((t, i) => {
+    if (t.state !== 'complete' || t.value === null || !Number.isFinite(t.value)) return;
+    if (best < 0 || (direction === 'minimize' ? t.value < trials[best].value! : t.value > trials[best].value!)) best = i;
+  });
+  return best;
+}
+
+/**
+ * Score of every trial in order (colour: complete, pruned at its last report, failed at the
+ * top edge) and the best-so-far line.
+ *
+ * @example
+ * ```ts
+ * scoreChart(study.trials, { name: 'FID', direction: 'minimize' })
+ * ```
+ */
+export function scoreChart(trials: readonly TrialRecord[], metric: MetricInfo, opts: { title?: string; width?: number; height?: number } = {}): VegaLiteSpec {
+  const points: Record<string, unknown>[] = [];
+  const bestLine: Record<string, unknown>[] = [];
+  let best: number | null = null;
+  for (const t of trials) {
+    if (t.value !== null && Number.isFinite(t.value)) points.push({ trial: t.number, value: t.value, state: t.state });
+    if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) {
+      best = best === null ? t.value : metric.direction === 'minimize' ? Math.min(best, t.value) : Math.max(best, t.value);
+    }
+    if (best !== null) bestLine.push({ trial: t.number, best });
+  }
+  return {
+    title: opts.title ?? `${metric.name} per trial, with the best so far`,
+    width: opts.width ?? 420,
+    height: opts.height ?? 220,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          x: { field: 'trial', type: 'quantitative', title: 'trial (#)', axis: { tickMinStep: 1 } },
+          y: { field: 'value', type: 'quantitative', title: axisTitle(metric), scale: { zero: false } },
+          color: { field: 'state', type: 'nominal', title: 'trial', scale: { domain: ['complete', 'pruned', 'failed'], range: ['#4c78a8', '#f58518', '#e45756'] } },
+          tooltip: [{ field: 'trial' }, { field: 'value', format: '.4g' }, { field: 'state' }],
+        },
+      },
+      {
+        data: { values: bestLine },
+        mark: { type: 'line', interpolate: 'step-after', color: '#54a24b', strokeWidth: 2 },
+        encoding: {
+          x: { field: 'trial', type: 'quantitative' },
+          y: { field: 'best', type: 'quantitative' },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Score against each hyperparameter (one panel per parameter; log axes for log-scale ones,
+ * categories for categorical ones); the best trial is drawn as a larger green point.
+ *
+ * @example
+ * ```ts
+ * paramsChart(study.trials, study.space, { name: 'FID', direction: 'minimize' })
+ * ```
+ */
+export function paramsChart(trials: readonly TrialRecord[], space: SearchSpace, metric: MetricInfo, opts: { title?: string; columns?: number } = {}): VegaLiteSpec {
+  const b = bestIndex(trials, metric.direction);
+  const rows = trials.filter((t) => t.value !== null && Number.isFinite(t.value));
+  const panels = space.names.map((name) => {
+    const s = space.spec[name];
+    const values = rows.map((t) => ({ x: t.params[name], value: t.value, trial: t.number, state: t.state, best: trials[b] === t ? 'best' : 'other' }));
+    const x = s.type === 'choice'
+      ? { field: 'x', type: 'nominal', title: name, sort: s.values.map(String) }
+      : { field: 'x', type: 'quantitative', title: `${name}${s.log ? ' (log scale)' : ''}`, scale: { type: s.log ? 'log' : 'linear', domain: [s.low, s.high], zero: false } };
+    return {
+      width: 180, height: 150,
+      data: { values },
+      mark: { type: 'point', filled: true },
+      encoding: {
+        x,
+        y: { field: 'value', type: 'quantitative', title: axisTitle(metric), scale: { zero: false } },
+        color: { field: 'best', type: 'nominal', title: null, scale: { domain: ['best', 'other'], range: ['#54a24b', '#4c78a8'] }, legend: null },
+        size: { field: 'best', type: 'ordinal', sort: ['best', 'other'], scale: { domain: ['best', 'other'], range: [140, 50] }, legend: null },
+        shape: { field: 'state', type: 'nominal', title: 'trial', scale: { domain: ['complete', 'pruned', 'failed'] } },
+        tooltip: [{ field: 'trial' }, { field: 'x', title: name }, { field: 'value', format: '.4g' }],
+      },
+    };
+  });
+  return {
+    title: opts.title ?? `${metric.name} against each hyperparameter`,
+    columns: opts.columns ?? Math.min(3, panels.length),
+    concat: panels,
+  };
+}
+
+function fmt(v: unknown): unknown {
+  return typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v;
+}
+
+/**
+ * The trials as a table: number, state, score, parameters, steps reported, time, note.
+ *
+ * @example
+ * ```ts
+ * await show(trialsTable(study.trials, study.space, { name: 'FID', direction: 'minimize' }));
+ * ```
+ */
+export function trialsTable(trials: readonly TrialRecord[], space: SearchSpace, metric: MetricInfo, opts: { title?: string; running?: TrialRecord | null } = {}): Table {
+  const b = bestIndex(trials, metric.direction);
+  const all = opts.running ? [...trials, opts.running] : trials;
+  const rows = all.map((t, i) => ({
+    '#': t.number,
+    state: i === b ? 'complete ★' : t.state,
+    [metric.name]: t.value === null ? null : fmt(t.value),
+    ...Object.fromEntries(space.names.map((n) => [n, fmt(t.params[n])])),
+    'last step': t.intermediate.length ? t.intermediate[t.intermediate.length - 1][0] : null,
+    'time (s)': t.state === 'running' ? null : Number((t.durationMs / 1000).toFixed(1)),
+    note: t.reason ?? '',
+  }));
+  return table(rows, { title: opts.title ?? `Trials (${metric.name}, ${metric.direction === 'minimize' ? 'lower' : 'higher'} is better; ★ best)` });
+}
