@@ -1,0 +1,334 @@
+/**
+ * One call to score a generator (or a batch of images): classifier score, Fréchet and kernel
+ * classifier distances, precision/recall, MS-SSIM diversity, optional memorization check and
+ * per-class quality for conditional models, as a report that displays itself.
+ */
+import { tf, type LayersModel, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
+import type { Displayable } from '../display/show';
+import type { MimeBundle } from '../display/sink';
+import { toPng } from '../plot/image';
+import { classify, loadClassifier, type ClassifierDataset } from './classifier';
+import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
+import { memorization, type MemorizationReport } from './memorization';
+import { precisionRecallFeatures } from './neighbours';
+import { msSsimDiversity, mulberry32 } from './pixel';
+import { classifierScoreFromProbs, toUnitRange } from './scores';
+
+/** A sampler: latent codes (and float32 `[n,1]` labels when conditional) → images. */
+export type SampleFn = (z: Tensor2D, labels?: Tensor2D) => Tensor4D;
+
+/** What {@link evaluateGenerator} accepts: a model, `loadGenerator`'s `{ model, meta }`, or a function. */
+export type GeneratorLike = LayersModel | SampleFn | { model: LayersModel; meta: { latentDim: number; numClasses: number; range?: [number, number] } };
+
+/** Per-class quality of a conditional generator. */
+export interface ClassQuality {
+  label: number;
+  n: number;
+  /** Fraction of samples the classifier assigns to the requested class. */
+  accuracy: number;
+  /** Mean classifier probability of the requested class. */
+  confidence: number;
+  /** Fréchet classifier distance to that class's real test features (~200 cached rows; biased for small n). */
+  fcd: number;
+}
+
+/** Options of {@link evaluateImages}. */
+export interface EvaluateImagesOptions {
+  dataset?: ClassifierDataset;
+  /** Value range of the images (default `[0, 1]`). */
+  range?: [number, number];
+  /** Requested class of each image (conditional generators): enables per-class quality. */
+  labels?: Int32Array;
+  /** Training images (`[0,1]`) or a Dataset: enables the memorization check. */
+  train?: Tensor4D | { images: Tensor4D };
+  /** Seed of subset and pair choices (default 0). */
+  seed?: number;
+  /** Neighbour rank for precision/recall (default 3). */
+  k?: number;
+  /** MS-SSIM pairs for the diversity number (default 200; 0 skips it). */
+  diversityPairs?: number;
+  /** Images in each best/worst grid (default 16). */
+  gridSize?: number;
+  /** Name shown in the report. */
+  name?: string;
+}
+
+/** Options of {@link evaluateGenerator}. */
+export interface EvaluateOptions extends Omit<EvaluateImagesOptions, 'labels' | 'range'> {
+  /** Number of samples (default 1000). */
+  n?: number;
+  /** Latent size (default: from the model's input or `meta`). */
+  latentDim?: number;
+  /** Classes of a conditional generator (default: from `meta`, or 0). Labels cycle 0..K-1. */
+  numClasses?: number;
+  /** Output range of the generator (default `[-1, 1]`, tanh). */
+  range?: [number, number];
+  /** Generation batch size (default 250). */
+  batchSize?: number;
+}
+
+/** The numbers of an {@link EvaluationReport}, as plain JSON. */
+export interface EvaluationScores {
+  name: string;
+  dataset: ClassifierDataset;
+  n: number;
+  seed: number;
+  classifierScore: number;
+  fcd: number;
+  kcd: number;
+  kcdStd: number;
+  precision: number;
+  recall: number;
+  /** Mean MS-SSIM over random sample pairs (lower = more diverse); NaN if skipped. */
+  msSsimDiversity: number;
+  /** Median RMS distance to the nearest training image; NaN without `train`. */
+  memorizationMedian: number;
+  memorizationMin: number;
+}
+
+/** Scores of a generator or image batch; `show(report)` renders a table plus best/worst grids. */
+export class EvaluationReport implements Displayable {
+  constructor(
+    readonly scores: EvaluationScores,
+    /** Per-class quality (conditional models), else empty. */
+    readonly perClass: ClassQuality[],
+    /** `[2 * gridSize, h, w, c]` in [0,1]: the most confident samples, then the least confident. */
+    private readonly bestWorst: { data: Float32Array; shape: [number, number, number, number] },
+    readonly memorization: MemorizationReport | null,
+  ) {}
+
+  /** Most / least confidently classified samples, `[k,h,w,c]` in [0,1] (caller disposes). */
+  grid(which: 'best' | 'worst'): Tensor4D {
+    const [n2, h, w, c] = this.bestWorst.shape;
+    const k = n2 / 2;
+    const all = tf.tensor4d(this.bestWorst.data, this.bestWorst.shape);
+    const out = tf.tidy(() => all.slice([which === 'best' ? 0 : k, 0, 0, 0], [k, h, w, c]));
+    all.dispose();
+    return out as Tensor4D;
+  }
+
+  toJSON(): EvaluationScores & { perClass: ClassQuality[] } {
+    return { ...this.scores, perClass: this.perClass };
+  }
+
+  /** The report as `text/plain` lines. */
+  toText(): string {
+    const s = this.scores;
+    const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+    const lines = [
+      `${s.name}: ${s.n} images, classifier ${s.dataset}, seed ${s.seed}`,
+      `  classifier score (IS formula)        ${f(s.classifierScore, 3)}   higher is better (max 10)`,
+      `  Fréchet classifier distance (FID)    ${f(s.fcd, 3)}   lower is better`,
+      `  kernel classifier distance (KID)     ${f(s.kcd, 4)} ± ${f(s.kcdStd, 4)}`,
+      `  precision / recall (k-NN)            ${f(s.precision)} / ${f(s.recall)}`,
+      `  MS-SSIM of sample pairs (diversity)  ${f(s.msSsimDiversity)}   lower is more diverse`,
+    ];
+    if (Number.isFinite(s.memorizationMedian)) lines.push(`  nearest training image (RMS px)      min ${f(s.memorizationMin)}, median ${f(s.memorizationMedian)}`);
+    for (const c of this.perClass) lines.push(`  class ${c.label}: accuracy ${f(c.accuracy)}, confidence ${f(c.confidence)}, FCD ${f(c.fcd, 2)} (n ${c.n})`);
+    return lines.join('\n');
+  }
+
+  async toMimeBundle(): Promise<MimeBundle> {
+    const [n2, , , c] = this.bestWorst.shape;
+    const all = tf.tensor4d(this.bestWorst.data, this.bestWorst.shape);
+    let png: Uint8Array;
+    let best: Uint8Array, worst: Uint8Array;
+    try {
+      png = await toPng(all, { cols: Math.min(8, n2 / 2), range: [0, 1] });
+      const [b, w] = [this.grid('best'), this.grid('worst')];
+      try {
+        [best, worst] = [await toPng(b, { range: [0, 1] }), await toPng(w, { range: [0, 1] })];
+      } finally {
+        tf.dispose([b, w]);
+      }
+    } finally {
+      all.dispose();
+    }
+    const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+    const s = this.scores;
+    const row = (k: string, v: string, note = '') => `<tr><td>${k}</td><td style="text-align:right"><b>${v}</b></td><td>${note}</td></tr>`;
+    const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+    const html = [
+      `<div><b>${s.name}</b>: ${s.n} images, classifier <code>${s.dataset}</code>, seed ${s.seed} (channels ${c})`,
+      '<table>',
+      row('classifier score (IS formula)', f(s.classifierScore), 'higher is better, max 10'),
+      row('Fréchet classifier distance (FID formula)', f(s.fcd), 'lower is better'),
+      row('kernel classifier distance (KID estimator)', `${f(s.kcd, 4)} ± ${f(s.kcdStd, 4)}`, 'lower is better'),
+      row('precision / recall (k-NN manifolds)', `${f(s.precision)} / ${f(s.recall)}`, 'quality / coverage'),
+      row('MS-SSIM of sample pairs', f(s.msSsimDiversity), 'lower is more diverse'),
+      Number.isFinite(s.memorizationMedian) ? row('nearest training image, RMS px', `${f(s.memorizationMin)} min, ${f(s.memorizationMedian)} median`, 'memorization check') : '',
+      ...this.perClass.map((q) => row(`class ${q.label}`, `acc ${f(q.accuracy)}, conf ${f(q.confidence)}, FCD ${f(q.fcd, 2)}`, `n ${q.n}`)),
+      '</table>',
+      `<p>Most confidently classified samples:<br><img src="data:image/png;base64,${b64(best!)}"></p>`,
+      `<p>Least confidently classified samples:<br><img src="data:image/png;base64,${b64(worst!)}"></p></div>`,
+    ].join('\n');
+    return { 'text/plain': this.toText(), 'text/html': html, 'image/png': png! };
+  }
+}
+
+/**
+ * Scores a batch of images (generated, or real for a baseline) against the cached real test-set
+ * statistics of `dataset`'s classifier. The classifier runs once; all numbers reuse its outputs.
+ *
+ * @example
+ * ```ts
+ * const real = (await loadDataset('mnist', { limit: 1000 })).images;
+ * await show(await evaluateImages(real, { dataset: 'mnist', name: 'real train images' }));
+ * ```
+ */
+export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptions = {}): Promise<EvaluationReport> {
+  const dataset = opts.dataset ?? 'mnist';
+  const seed = opts.seed ?? 0;
+  const clf = await loadClassifier(dataset);
+  const x = toUnitRange(images, opts.range, 'images');
+  try {
+    const out = classify(clf, x);
+    const { n, featureDim: d, numClasses: K } = out;
+    if (n < 2) throw new Error(`evaluateImages needs at least 2 images (a covariance); got ${n}. Use ≥ 1,000 for stable numbers.`);
+    if (opts.labels && opts.labels.length !== n) throw new Error(`evaluateImages: ${n} images but ${opts.labels.length} labels; pass one label per image.`);
+    const fake = featureStatistics(out.features, n, d);
+    const fcd = frechetDistance(fake.mean, fake.cov, clf.stats.mean, clf.stats.cov);
+    // KCD: 10 subsets of up to 1000 rows each side.
+    const realN = clf.stats.subsample;
+    const size = Math.min(n, realN, 1000);
+    const rand = mulberry32(seed);
+    const pick = (src: Float32Array, rows: number) => {
+      const idx = Int32Array.from({ length: rows }, (_, i) => i);
+      for (let i = 0; i < size; i++) { const j = i + Math.floor(rand() * (rows - i)); [idx[i], idx[j]] = [idx[j], idx[i]]; }
+      const dst = new Float32Array(size * d);
+      for (let i = 0; i < size; i++) dst.set(src.subarray(idx[i] * d, (idx[i] + 1) * d), i * d);
+      return dst;
+    };
+    const kids: number[] = [];
+    for (let s = 0; s < 10; s++) kids.push(polynomialMmd2(pick(out.features, n), size, pick(clf.realFeatures, realN), size, d));
+    const kcd = kids.reduce((a, b) => a + b, 0) / kids.length;
+    const kcdStd = Math.sqrt(kids.reduce((a, b) => a + (b - kcd) ** 2, 0) / kids.length);
+    const prRows = Math.min(n, realN);
+    const k = opts.k ?? 3;
+    const pr = n > k && prRows > k
+      ? precisionRecallFeatures({ data: clf.realFeatures.subarray(0, prRows * d), n: prRows, d }, { data: out.features, n, d }, k)
+      : { precision: NaN, recall: NaN };
+    const pairs = opts.diversityPairs ?? 200;
+    const diversity = pairs > 0 ? msSsimDiversity(x, { pairs, seed, range: [0, 1] }) : NaN;
+
+    // Confidence: p(requested class) for conditional samples, else the top probability.
+    const conf = new Float32Array(n);
+    const argmax = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < K; j++) if (out.probs[i * K + j] > out.probs[i * K + best]) best = j;
+      argmax[i] = best;
+      conf[i] = opts.labels ? out.probs[i * K + opts.labels[i]] : out.probs[i * K + best];
+    }
+    const perClass: ClassQuality[] = [];
+    if (opts.labels) {
+      for (let c = 0; c < K; c++) {
+        const rows = Array.from(opts.labels.keys()).filter((i) => opts.labels![i] === c);
+        if (rows.length === 0) continue;
+        const feats = new Float32Array(rows.length * d);
+        rows.forEach((r, i) => feats.set(out.features.subarray(r * d, (r + 1) * d), i * d));
+        const realRows = clf.stats.subsampleLabels.flatMap((l, i) => (l === c ? [i] : []));
+        const realF = new Float32Array(realRows.length * d);
+        realRows.forEach((r, i) => realF.set(clf.realFeatures.subarray(r * d, (r + 1) * d), i * d));
+        let fcdC = NaN;
+        if (rows.length >= 2 && realRows.length >= 2) {
+          const a = featureStatistics(feats, rows.length, d), b = featureStatistics(realF, realRows.length, d);
+          fcdC = frechetDistance(a.mean, a.cov, b.mean, b.cov);
+        }
+        perClass.push({
+          label: c, n: rows.length,
+          accuracy: rows.filter((r) => argmax[r] === c).length / rows.length,
+          confidence: rows.reduce((acc, r) => acc + conf[r], 0) / rows.length,
+          fcd: fcdC,
+        });
+      }
+    }
+    const order = Int32Array.from(conf.keys()).sort((a, b) => conf[b] - conf[a] || a - b);
+    const g = Math.min(opts.gridSize ?? 16, Math.floor(n / 2));
+    const picks = [...order.subarray(0, g), ...order.subarray(n - g).reverse()];
+    const [, h, w, ch] = x.shape;
+    const bw = tf.tidy(() => tf.gather(x, tf.tensor1d(picks, 'int32')).dataSync() as Float32Array);
+    const mem = opts.train ? memorization(x, opts.train, { range: [0, 1] }) : null;
+    const ms = mem?.summary();
+    const scores: EvaluationScores = {
+      name: opts.name ?? 'images', dataset, n, seed, classifierScore: classifierScoreFromProbs(out.probs, n, K), fcd, kcd, kcdStd,
+      precision: pr.precision, recall: pr.recall, msSsimDiversity: diversity,
+      memorizationMedian: ms?.median ?? NaN, memorizationMin: ms?.min ?? NaN,
+    };
+    return new EvaluationReport(scores, perClass, { data: bw, shape: [2 * g, h, w, ch] }, mem);
+  } finally {
+    x.dispose();
+  }
+}
+
+function samplerOf(generator: GeneratorLike, opts: EvaluateOptions): { sample: SampleFn; latentDim: number; numClasses: number; range: [number, number] } {
+  if (typeof generator === 'function') {
+    if (!opts.latentDim) throw new Error('evaluateGenerator: a sampling function needs { latentDim }; pass it in the options.');
+    return { sample: generator, latentDim: opts.latentDim, numClasses: opts.numClasses ?? 0, range: opts.range ?? [-1, 1] };
+  }
+  const model = 'meta' in generator ? generator.model : generator;
+  const meta = 'meta' in generator ? generator.meta : null;
+  const inputShape = model.inputs[0].shape;
+  const latentDim = opts.latentDim ?? meta?.latentDim ?? (inputShape[inputShape.length - 1] as number);
+  const numClasses = opts.numClasses ?? meta?.numClasses ?? 0;
+  if (numClasses > 0 && model.inputs.length < 2) {
+    throw new Error(`evaluateGenerator: numClasses is ${numClasses} but the model has one input; expected [z, labels] for a conditional generator.`);
+  }
+  const sample: SampleFn = (z, labels) => model.predict(numClasses > 0 ? [z, labels!] : z) as Tensor4D;
+  return { sample, latentDim, numClasses, range: opts.range ?? meta?.range ?? [-1, 1] };
+}
+
+/**
+ * Samples `n` images with a seeded latent batch (labels cycling 0..K-1 for conditional
+ * generators) and scores them with {@link evaluateImages}. Same generator, seed and `n` → same
+ * numbers.
+ *
+ * @example
+ * ```ts
+ * const g = await loadGenerator('runs/dcgan-mnist/generator');
+ * const report = await evaluateGenerator(g, { dataset: 'mnist', n: 1000, seed: 0 });
+ * await show(report);            // table + best/worst sample grids
+ * report.scores.fcd;             // Fréchet classifier distance
+ * ```
+ */
+export async function evaluateGenerator(generator: GeneratorLike, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
+  const images = await sampleGenerator(generator, opts);
+  try {
+    return await evaluateImages(images.images, { ...opts, range: images.range, labels: images.labels ?? undefined, name: opts.name ?? 'generator' });
+  } finally {
+    images.images.dispose();
+  }
+}
+
+/**
+ * The seeded samples {@link evaluateGenerator} scores: `[n,h,w,c]` in the generator's range (the
+ * caller disposes), with the requested labels of a conditional generator.
+ *
+ * @example
+ * ```ts
+ * const { images, labels } = await sampleGenerator(g, { n: 64, seed: 1 });
+ * ```
+ */
+export async function sampleGenerator(generator: GeneratorLike, opts: EvaluateOptions = {}): Promise<{ images: Tensor4D; labels: Int32Array | null; range: [number, number] }> {
+  const n = opts.n ?? 1000;
+  const seed = opts.seed ?? 0;
+  const { sample, latentDim, numClasses, range } = samplerOf(generator, opts);
+  const labels = numClasses > 0 ? Int32Array.from({ length: n }, (_, i) => i % numClasses) : null;
+  const bs = opts.batchSize ?? 250;
+  const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed) as Tensor2D;
+  const parts: Tensor[] = [];
+  try {
+    for (let s = 0; s < n; s += bs) {
+      const m = Math.min(bs, n - s);
+      parts.push(tf.tidy(() => {
+        const zb = z.slice([s, 0], [m, latentDim]);
+        const lb = labels ? tf.tensor2d(Float32Array.from(labels.subarray(s, s + m)), [m, 1]) : undefined;
+        return sample(zb, lb);
+      }));
+    }
+    const images = (parts.length === 1 ? parts[0].clone() : tf.concat(parts, 0)) as Tensor4D;
+    return { images, labels, range };
+  } finally {
+    tf.dispose([z, ...parts]);
+  }
+}

@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf, type LayersModel, type Tensor4D } from '../../lib/backend';
+import { loadDataset } from '../../lib/data/load';
+import { loadClassifier } from '../../lib/metrics/classifier';
+import { evaluateGenerator, evaluateImages, sampleGenerator } from '../../lib/metrics/evaluate';
+import { memorization } from '../../lib/metrics/memorization';
+
+let train: Tensor4D; // 300 MNIST training images
+let gen: LayersModel;
+let cgen: LayersModel;
+
+beforeAll(async () => {
+  await loadClassifier('mnist'); // cached once per process (its weights stay loaded)
+  train = (await loadDataset('mnist', { limit: 300 })).images.clone();
+  // A tiny untrained generator z[8] → [28,28,1] in [-1,1], and a conditional one ([z, label]).
+  gen = tf.sequential({ layers: [
+    tf.layers.dense({ inputShape: [8], units: 784, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+    tf.layers.reshape({ targetShape: [28, 28, 1] }),
+  ] });
+  const z = tf.input({ shape: [8] });
+  const y = tf.input({ shape: [1] });
+  const h = tf.layers.concatenate().apply([z, y]);
+  const o = tf.layers.dense({ units: 784, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(h);
+  cgen = tf.model({ inputs: [z, y], outputs: tf.layers.reshape({ targetShape: [28, 28, 1] }).apply(o) as never });
+});
+
+describe('memorization', () => {
+  it('finds exact copies of training images at distance 0 and shows the closest pairs as a PNG', async () => {
+    const before = tf.memory().numTensors;
+    const idx = [17, 3, 250];
+    const copies = tf.tidy(() => tf.concat([tf.gather(train, idx), tf.randomUniform([5, 28, 28, 1], 0, 1, 'float32', 9)]) as Tensor4D);
+    const m = memorization(copies, train, { show: 4 });
+    expect(Array.from(m.nearest.subarray(0, 3))).toEqual(idx);
+    for (let i = 0; i < 3; i++) expect(m.distance[i]).toBeLessThan(1e-3);
+    for (let i = 3; i < 8; i++) expect(m.distance[i]).toBeGreaterThan(0.3);
+    expect(m.summary().min).toBeLessThan(1e-3);
+    expect(m.fractionBelow(0.01)).toBeCloseTo(3 / 8, 10);
+    const bundle = await m.toMimeBundle();
+    const png = Buffer.from(bundle['image/png'] as Uint8Array);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(String(bundle['text/plain'])).toMatch(/closest 4 pairs/);
+    copies.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('accepts [-1,1] samples with range and rejects a shape mismatch', () => {
+    const s = tf.tidy(() => train.slice([5, 0, 0, 0], [2, 28, 28, 1]).mul(2).sub(1) as Tensor4D);
+    const m = memorization(s, { images: train }, { range: [-1, 1] });
+    expect(Array.from(m.nearest)).toEqual([5, 6]);
+    const bad = tf.zeros([2, 14, 14, 1]) as Tensor4D;
+    expect(() => memorization(bad, train)).toThrow(/shape mismatch, samples \[2,14,14,1\] vs training images \[300,28,28,1\]/);
+    tf.dispose([s, bad]);
+  });
+});
+
+describe('evaluateGenerator', () => {
+  it('same seed and n → identical scores; another seed → different; no tensor leaks', async () => {
+    const before = tf.memory().numTensors;
+    const opts = { dataset: 'mnist' as const, n: 120, seed: 5, diversityPairs: 20 };
+    const a = await evaluateGenerator(gen, opts);
+    const b = await evaluateGenerator(gen, opts);
+    expect(b.scores).toEqual(a.scores);
+    const c = await evaluateGenerator(gen, { ...opts, seed: 6 });
+    expect(c.scores.fcd).not.toBe(a.scores.fcd);
+    expect(tf.memory().numTensors).toBe(before);
+    // An untrained generator is far from MNIST.
+    expect(a.scores.fcd).toBeGreaterThan(10);
+  });
+
+  it('scores real images much better than an untrained generator; report displays a PNG and a table', async () => {
+    const r = await evaluateImages(train.slice([0, 0, 0, 0], [120, 28, 28, 1]) as Tensor4D, { name: 'real', diversityPairs: 20, train });
+    const g = await evaluateGenerator(gen, { n: 120, diversityPairs: 20 });
+    expect(r.scores.fcd).toBeLessThan(g.scores.fcd / 5);
+    expect(r.scores.classifierScore).toBeGreaterThan(g.scores.classifierScore);
+    expect(r.scores.memorizationMin).toBe(0); // real training images are their own nearest neighbours
+    const bundle = await r.toMimeBundle();
+    expect(Buffer.from(bundle['image/png'] as Uint8Array).subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(String(bundle['text/html'])).toContain('Fréchet classifier distance');
+    expect(String(bundle['text/plain'])).toMatch(/Fréchet classifier distance \(FID\)\s+\d/);
+    const best = r.grid('best');
+    expect(best.shape).toEqual([16, 28, 28, 1]);
+    best.dispose();
+  });
+
+  it('conditional generators: labels cycle 0..K-1 and per-class quality is reported', async () => {
+    const { images, labels } = await sampleGenerator({ model: cgen, meta: { latentDim: 8, numClasses: 10 } }, { n: 40, seed: 1 });
+    expect(images.shape).toEqual([40, 28, 28, 1]);
+    expect(Array.from(labels!.subarray(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    images.dispose();
+    const rep = await evaluateGenerator({ model: cgen, meta: { latentDim: 8, numClasses: 10 } }, { n: 60, diversityPairs: 0 });
+    expect(rep.perClass).toHaveLength(10);
+    expect(rep.perClass.every((c) => c.n === 6 && c.accuracy >= 0 && c.accuracy <= 1 && Number.isFinite(c.fcd))).toBe(true);
+  });
+});
