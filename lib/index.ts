@@ -88,17 +88,3 @@ export type { Objective, TrialContext, StudyOptions, OptimizeOptions } from './t
 export type { TrialRecord, TrialState } from './tune/trial';
 export { scoreChart, paramsChart, trialsTable } from './tune/charts';
 export { rngFor } from './tune/random';
-// metrics (issue 6)
-export { mse, mseEach, psnr, ssim, ssimEach, msSsim, msSsimEach, msSsimDiversity, gaussianTaps, MS_SSIM_WEIGHTS } from './metrics/pixel';
-export type { PixelOptions, SsimOptions, MsSsimOptions, DiversityOptions } from './metrics/pixel';
-export { classifierScore, frechetClassifierDistance, kernelClassifierDistance, precisionRecall, classifierOutputs } from './metrics/scores';
-export type { ClassifierMetricOptions, KernelDistanceOptions, KernelDistance, PrecisionRecallOptions } from './metrics/scores';
-export { loadClassifier, classify, buildClassifier, CLASSIFIER_DATASETS } from './metrics/classifier';
-export type { Classifier, ClassifierDataset, ClassifierStats, ClassifierOutputs } from './metrics/classifier';
-export { frechetDistance, featureStatistics, polynomialMmd2, sqrtmPsd } from './metrics/linalg';
-export { precisionRecallFeatures } from './metrics/neighbours';
-export type { PrecisionRecall, FeatureMatrix } from './metrics/neighbours';
-export { memorization, MemorizationReport, unitImages } from './metrics/memorization';
-export type { MemorizationOptions } from './metrics/memorization';
-export { evaluateGenerator, evaluateImages, sampleGenerator, EvaluationReport } from './metrics/evaluate';
-export type { EvaluateOptions, EvaluateImagesOptions, EvaluationScores, ClassQuality, GeneratorLike, SampleFn } from './metrics/evaluate';
