@@ -34,6 +34,8 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints } fro
 export { RunTracker } from './train/run';
 export { costLedger } from './train/ledger';
 export type { CostLedger } from './train/ledger';
+export { runsTable, RunsTable } from './train/runs-table';
+export type { RunRow } from './train/runs-table';
 export { progressBar } from './train/live';
 export { lossChart } from './plot/charts-train';
 export { encodeGif, gifInfo } from './plot/gif';

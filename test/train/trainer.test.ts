@@ -150,3 +150,15 @@ describe('GanTrainer', () => {
     disposeGan(gan);
   });
 });
+
+describe('runsTable', () => {
+  it('lists run folders with their ledgers and extra columns', async () => {
+    const { runsTable } = await import('../../lib/train/runs-table');
+    const t = runsTable(path.join(tmp, 'runs'));
+    expect(t.rows.length).toBe(1);
+    expect(t.rows[0].steps).toBe(5);
+    expect(t.rows[0].arch).toBe('dcgan');
+    const html = String(runsTable([t.rows[0].run].map((r) => path.join(tmp, 'runs', r)), { [path.join(tmp, 'runs', t.rows[0].run)]: { score: 0.5 } }).toMimeBundle()['text/html']);
+    expect(html).toMatch(/<th>score<\/th>[\s\S]*0\.500/);
+  });
+});

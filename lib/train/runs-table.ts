@@ -1,0 +1,107 @@
+/**
+ * Compare runs side by side: one row per run folder (its `summary.json`) or fit result, with
+ * final losses, speed and compute cost. Displays itself as an HTML table.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CostLedger } from './ledger';
+
+/** One row of a {@link RunsTable}. */
+export interface RunRow {
+  run: string;
+  arch?: string;
+  dataset?: string | null;
+  steps: number;
+  dLoss: number;
+  gLoss: number;
+  wallSeconds: number;
+  msPerStep: number;
+  imagesPerSecond: number;
+  gflopsPerSecond: number;
+  /** Total training compute, PFLOP. */
+  pflop: number;
+  cost: number;
+  currency: string;
+  /** Extra columns (e.g. a quality score). */
+  [extra: string]: unknown;
+}
+
+interface SummaryLike { name?: string; arch?: string; dataset?: string | null; step?: number; final: { dLoss: number; gLoss: number }; ledger: CostLedger }
+interface FitLike { runDir: string | null; step: number; final: { dLoss: number; gLoss: number }; ledger: CostLedger }
+
+function rowOf(name: string, s: SummaryLike | FitLike, extra: Record<string, unknown> = {}): RunRow {
+  const l = s.ledger;
+  return {
+    run: name, arch: (s as SummaryLike).arch, dataset: (s as SummaryLike).dataset,
+    steps: l.steps, dLoss: s.final.dLoss, gLoss: s.final.gLoss, wallSeconds: l.wallSeconds, msPerStep: l.msPerStep,
+    imagesPerSecond: l.imagesPerSecond, gflopsPerSecond: l.gflopsPerSecond, pflop: l.totalFlops / 1e15,
+    cost: l.estimatedCost, currency: l.currency, ...extra,
+  };
+}
+
+const num = (v: unknown, digits = 3): string => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits)) : v === undefined || v === null ? '' : String(v));
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** A comparison table of runs; `show(runsTable(...))`. */
+export class RunsTable {
+  constructor(readonly rows: RunRow[]) {}
+
+  private columns(): [string, string, number][] {
+    const base: [string, string, number][] = [
+      ['run', 'run', 0], ['arch', 'arch', 0], ['dataset', 'dataset', 0], ['steps', 'steps', 0], ['dLoss', 'D loss', 3], ['gLoss', 'G loss', 3],
+      ['wallSeconds', 'wall (s)', 1], ['msPerStep', 'ms/step', 1], ['imagesPerSecond', 'images/s', 0], ['gflopsPerSecond', 'GFLOP/s', 1],
+      ['pflop', 'PFLOP', 4], ['cost', 'cost', 4],
+    ];
+    const known = new Set([...base.map((b) => b[0]), 'currency']);
+    const extras = [...new Set(this.rows.flatMap((r) => Object.keys(r).filter((k) => !known.has(k))))];
+    return [...base, ...extras.map((k): [string, string, number] => [k, k, 3])];
+  }
+
+  toText(): string {
+    const cols = this.columns();
+    const cells = [cols.map((c) => c[1]), ...this.rows.map((r) => cols.map(([k, , d]) => num(r[k], d)))];
+    const w = cols.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+    return cells.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
+  }
+
+  toHtml(): string {
+    const cols = this.columns();
+    const head = cols.map(([, t]) => `<th>${esc(t)}</th>`).join('');
+    const body = this.rows.map((r) => `<tr>${cols.map(([k, , d]) => `<td style="text-align:${typeof r[k] === 'number' ? 'right' : 'left'}">${esc(num(r[k], d))}</td>`).join('')}</tr>`).join('');
+    const cur = this.rows[0]?.currency ?? 'USD';
+    return `<table class="ganbook-runs"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
+      + `<div style="font-size:smaller">losses: mean of the last 10% of steps; cost in ${esc(cur)} at the configured price per hour; FLOPs estimated from layer shapes.</div>`;
+  }
+
+  toMimeBundle(): Record<string, unknown> {
+    return { 'text/html': this.toHtml(), 'text/plain': this.toText() };
+  }
+}
+
+/**
+ * Builds a runs table from fit results, run folders, or a folder of run folders.
+ *
+ * @example
+ * ```ts
+ * await show(runsTable([baseline, noBatchNorm]));   // FitResults
+ * await show(runsTable('runs'));                     // every run with a summary.json
+ * await show(runsTable([r1], { [r1.runDir!]: { score: 0.93 } }));  // extra columns
+ * ```
+ */
+export function runsTable(runs: string | (FitLike | string)[], extra: Record<string, Record<string, unknown>> = {}): RunsTable {
+  let items: (FitLike | string)[];
+  if (typeof runs === 'string') {
+    items = fs.existsSync(runs) ? fs.readdirSync(runs).sort().map((d) => path.join(runs, d)).filter((d) => fs.existsSync(path.join(d, 'summary.json'))) : [];
+  } else items = runs;
+  const rows = items.map((it) => {
+    if (typeof it === 'string') {
+      const s = JSON.parse(fs.readFileSync(path.join(it, 'summary.json'), 'utf8')) as SummaryLike;
+      return rowOf(path.basename(it), s, extra[it]);
+    }
+    const name = it.runDir ? path.basename(it.runDir) : `run ${items.indexOf(it) + 1}`;
+    let meta: Partial<SummaryLike> = {};
+    if (it.runDir && fs.existsSync(path.join(it.runDir, 'summary.json'))) meta = JSON.parse(fs.readFileSync(path.join(it.runDir, 'summary.json'), 'utf8'));
+    return rowOf(name, { ...it, arch: meta.arch, dataset: meta.dataset } as SummaryLike, it.runDir ? extra[it.runDir] : undefined);
+  });
+  return new RunsTable(rows);
+}
