@@ -76,6 +76,8 @@ export { memorization, MemorizationReport, unitImages } from './metrics/memoriza
 export type { MemorizationOptions } from './metrics/memorization';
 export { evaluateGenerator, evaluateImages, sampleGenerator, EvaluationReport } from './metrics/evaluate';
 export type { EvaluateOptions, EvaluateImagesOptions, EvaluationScores, ClassQuality, GeneratorLike, SampleFn } from './metrics/evaluate';
+export { scoreRun, scoreCurveChart, runCheckpoints, loadCheckpointGenerator } from './metrics/runs';
+export type { RunScore, CheckpointGenerator } from './metrics/runs';
 // tune (issue 8)
 export { searchSpace, SearchSpace, float, int, choice } from './tune/space';
 export type { Params, ParamSpec, SpaceSpec, ChoiceValue } from './tune/space';
@@ -90,3 +92,13 @@ export type { Objective, TrialContext, StudyOptions, OptimizeOptions } from './t
 export type { TrialRecord, TrialState } from './tune/trial';
 export { scoreChart, paramsChart, trialsTable } from './tune/charts';
 export { rngFor } from './tune/random';
+export { ganObjective, defaultGanSetup } from './tune/gan-objective';
+export type { GanObjective, GanObjectiveOptions, GanSetup } from './tune/gan-objective';
+// serve (issue 7)
+export { exportGenerator, loadExport, describeGenerator, generate, META_FILE as EXPORT_META_FILE } from './serve/export';
+export type { ExportMeta, ExportOptions, ExportResult, Compression, LoadedGenerator, GenerateOptions } from './serve/export';
+export { compareCompression, CompressionReport, DEFAULT_VARIANTS } from './serve/compress';
+export type { CompressionVariant, CompareOptions, CompressionRow } from './serve/compress';
+export { createServer, startServer } from './serve/server';
+export type { ServerOptions, RunningServer, GenerateRequest } from './serve/server';
+export { sampleLatent } from './serve/latent';

