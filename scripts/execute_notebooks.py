@@ -15,13 +15,15 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 
 def stderr_error(cell):
-    """tslab reports some runtime errors only on stderr; treat those as failures too."""
+    """Failures nbclient does not raise for: an `error` output (e.g. with allow_errors), and errors
+    thrown outside the cell's own flow (a timer or an un-awaited promise), which the ganbook
+    kernel can only print to stderr. Errors of the cell itself arrive as `error` messages."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            return "\n".join([out.get("ename", ""), out.get("evalue", "")] + out.get("traceback", [])[-5:])
+            return "\n".join([f'{out.get("ename", "")}: {out.get("evalue", "")}'] + out.get("traceback", [])[1:12])
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             text = out.get("text", "")
-            if any(k in text for k in ("Error:", "UncaughtException", "UnhandledPromiseRejection")):
+            if any(k in text for k in ("UncaughtException", "UnhandledPromiseRejection")):
                 return text[-2000:]
     return None
 
@@ -39,7 +41,10 @@ def run(path, inplace, timeout, outdir):
                     continue
                 try:
                     client.execute_cell(cell, index)
-                except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+                except CellExecutionError:
+                    failure = (index, stderr_error(cell) or "the cell failed (no error output)")
+                    break
+                except (CellTimeoutError, DeadKernelError) as e:
                     failure = (index, str(e))
                     break
                 err = stderr_error(cell)

@@ -56,6 +56,36 @@ export async function toMimeBundle(x: unknown, opts: ShowOptions = {}): Promise<
   return { 'text/plain': JSON.stringify(x, null, 2) ?? String(x) };
 }
 
+/** True for tensors that look like images or batches of images: `[h,w,c]` / `[n,h,w,c]`, c in 1,3,4, h,w >= 8. */
+export function isImageTensor(x: unknown): x is Tensor {
+  if (!(x instanceof tf.Tensor) || x.isDisposed) return false;
+  const s = x.shape;
+  const c = s[s.length - 1];
+  return (s.length === 3 || s.length === 4) && (c === 1 || c === 3 || c === 4)
+    && s[s.length - 3] >= 8 && s[s.length - 2] >= 8 && x.dtype !== 'string' && x.dtype !== 'complex64';
+}
+
+/**
+ * The rich view of a cell's last expression (the kernel's `execute_result`), or null for plain
+ * values: displayables, vega-lite specs, tensors (values as text, plus a PNG for image tensors).
+ *
+ * @example
+ * ```ts
+ * await resultBundle(tf.zeros([28, 28, 1])); // { 'text/plain': 'Tensor ...', 'image/png': ... }
+ * ```
+ */
+export async function resultBundle(x: unknown): Promise<MimeBundle | null> {
+  if (x instanceof tf.Tensor) {
+    const text = x.isDisposed ? `<disposed tensor [${x.shape}]>` : x.toString();
+    return isImageTensor(x) ? { ...(await toMimeBundle(x)), 'text/plain': text } : { 'text/plain': text };
+  }
+  if (isDisplayable(x) || isVegaLiteSpec(x)) return toMimeBundle(x);
+  return null;
+}
+
+// The kernel (kernel/layer.js) finds resultBundle here, without lib importing the kernel.
+(globalThis as unknown as Record<symbol, unknown>)[Symbol.for('ganbook.display')] = { resultBundle };
+
 let counter = 0;
 
 /** Displays `x` in the notebook (or the REPL's sink). */

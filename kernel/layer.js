@@ -1,0 +1,575 @@
+// The ganbook layer over tslab 1.0.22: a wrapper, not a patch and not a copy of tslab's source.
+//
+// tslab supplies the TypeScript part (compiling cells and local .ts modules, running them,
+// completion, inspection, is_complete, the zeromq sockets). This layer replaces the parts where
+// tslab falls short of the Jupyter messaging protocol 5.3, by hooking tslab's public-in-practice
+// module exports before `startKernel` uses them:
+//
+//  1. `executor.createExecutor` is wrapped: the `console` tslab's executor prints to is replaced by
+//     a capture, so the last expression's value and uncaught errors become data (→ `execute_result`
+//     and `error` messages) instead of text on stdout/stderr. The cell `require` is wrapped to map
+//     folder imports (`./lib` → `./lib/index`) and to send bare package ids straight to Node.
+//  2. `Module.prototype._compile` is wrapped for tslab's side modules (local .ts files tslab
+//     compiles): their `require('vega')` goes to Node's resolution, not to a sibling `vega.js`
+//     (tslab bug: every id was first looked up as a local file). Only ids starting with '.' or '/'
+//     go to tslab's side outputs.
+//  3. `vm.runInThisContext` is observed for tslab's cell wrapper only, to keep the promise of an
+//     async cell: after an interrupt the kernel waits (bounded) for it to settle, so work that
+//     keeps running cannot write into, or race with, the next cell.
+//  4. `ZmqServer.handleShellMessage` (the dispatcher) is replaced: execute with execute_input /
+//     execute_result / error / execution counts / stop_on_error aborts, history, interrupt_request,
+//     a complete kernel_info_reply and comm_info_reply; other requests go to tslab's handler.
+//
+// The interrupt reaches library code through an AbortController kept on
+// `globalThis[Symbol.for('ganbook.interrupt')]` (see lib/display/interrupt.ts), and rich results
+// through `globalThis[Symbol.for('ganbook.display')].resultBundle` (registered by
+// lib/display/show.ts when a cell imports the library). lib/ never imports from kernel/.
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const util = require('util');
+const vm = require('vm');
+const Module = require('module');
+
+/** The tslab version this layer was written and tested against. */
+const TSLAB_VERSION = '1.0.22';
+const PROTOCOL_VERSION = '5.3';
+const DELIM = Buffer.from('<IDS|MSG>');
+const CELL_PREFIX = /^\((async )?function\(exports, require\) \{ /;
+const INTERRUPT_KEY = Symbol.for('ganbook.interrupt');
+const DISPLAY_KEY = Symbol.for('ganbook.display');
+/** How long an interrupted async cell may take to return on its own (honouring interruptSignal()). */
+const GRACE_MS = Number(process.env.GANBOOK_INTERRUPT_GRACE_MS || 10000);
+
+/** Fails loudly when tslab is not the version whose internals this layer hooks. */
+function checkTslab() {
+  const version = require('tslab/package.json').version;
+  const problems = [];
+  if (version !== TSLAB_VERSION) problems.push(`tslab ${version} is installed; this layer hooks tslab ${TSLAB_VERSION}`);
+  const executor = require('tslab/dist/executor');
+  const jupyter = require('tslab/dist/jupyter');
+  if (typeof executor.createExecutor !== 'function') problems.push('tslab/dist/executor has no createExecutor');
+  if (typeof jupyter.ZmqServer !== 'function' || typeof jupyter.ZmqServer.prototype.handleShellMessage !== 'function') problems.push('tslab/dist/jupyter has no ZmqServer.handleShellMessage');
+  if (typeof jupyter.JupyterHandlerImpl !== 'function') problems.push('tslab/dist/jupyter has no JupyterHandlerImpl');
+  if (!fs.readFileSync(require.resolve('tslab/dist/executor'), 'utf8').includes('"(async function(exports, require) { "')) problems.push('tslab\'s cell wrapper changed');
+  if (problems.length) {
+    throw new Error(`ganbook kernel: ${problems.join('; ')}. `
+      + `Install the pinned version (npm ci), or re-verify kernel/layer.js against the new tslab and update TSLAB_VERSION.`);
+  }
+  return version;
+}
+
+// ------------------------------------------------------------------ interrupt state (shared with lib)
+function interruptSlot() {
+  const g = globalThis;
+  if (!g[INTERRUPT_KEY]) g[INTERRUPT_KEY] = { controller: new AbortController() };
+  return g[INTERRUPT_KEY];
+}
+function abortCurrent() {
+  const slot = interruptSlot();
+  if (!slot.controller.signal.aborted) {
+    const reason = new Error('Interrupted by the kernel');
+    reason.name = 'KeyboardInterrupt';
+    slot.controller.abort(reason);
+  }
+}
+function resetInterrupt() {
+  const slot = interruptSlot();
+  if (slot.controller.signal.aborted) slot.controller = new AbortController();
+}
+
+// ------------------------------------------------------------------ executor hooks
+/** What the current cell produced; set by the capture console and the vm hook. */
+const state = { current: null, executor: null, rootDir: process.cwd() };
+
+function isSideModuleCandidate(mod, rootDir) {
+  return Object.prototype.hasOwnProperty.call(mod, 'require') && typeof mod.filename === 'string'
+    && mod.filename.startsWith(rootDir + path.sep) && !mod.filename.includes(`${path.sep}node_modules${path.sep}`);
+}
+
+/** `./x` (a folder with index.ts and no x.ts) → `./x/index`, as TypeScript and Node resolve it. */
+function mapFolderImport(id, dir) {
+  const abs = path.resolve(dir, id);
+  if (!fs.existsSync(`${abs}.ts`) && fs.existsSync(path.join(abs, 'index.ts'))) return `${id.replace(/\/$/, '')}/index`;
+  return id;
+}
+function isBareId(id) {
+  return typeof id === 'string' && id !== 'tslab' && !id.startsWith('.') && !id.startsWith('/');
+}
+
+function installExecutorHooks() {
+  const executor = require('tslab/dist/executor');
+  const createExecutor = executor.createExecutor;
+  executor.createExecutor = (rootDir, convs) => {
+    state.rootDir = rootDir;
+    const ex = createExecutor(rootDir, convs, {
+      // tslab calls log() only with the value of the cell's last expression.
+      log: (value) => { if (state.current) { state.current.value = value; state.current.hasValue = true; } else console.log(value); },
+      // error() gets a thrown value, or printf-style TypeScript diagnostics.
+      error: (...args) => {
+        const cur = state.current;
+        if (!cur) return console.error(...args);
+        if (args.length > 1 && typeof args[0] === 'string' && args[0].includes('%')) cur.diagnostics.push(util.format(...args));
+        else cur.thrown.push(args[0]);
+      },
+    });
+    state.executor = ex;
+    const hook = globalThis.__tslab__;
+    const tslabRequire = hook.require;
+    const nodeRequire = Module.createRequire(path.join(rootDir, 'src.js'));
+    hook.require = new Proxy(tslabRequire, {
+      apply(target, thisArg, args) {
+        const [id] = args;
+        if (args.length === 1 && isBareId(id)) return nodeRequire(id);
+        if (args.length === 1 && typeof id === 'string' && id.startsWith('.')) args = [mapFolderImport(id, rootDir)];
+        return Reflect.apply(target, thisArg, args);
+      },
+    });
+    return ex;
+  };
+
+  // Side modules: tslab gives each one its own `require` (a Proxy that looks every id up in its
+  // compiled outputs first), then calls _compile. Re-wrap it there.
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function ganbookCompile(content, filename, ...rest) {
+    if (isSideModuleCandidate(this, state.rootDir) && !this.require.__ganbook) {
+      const mod = this;
+      const tslabRequire = this.require;
+      const dir = path.dirname(filename);
+      const wrapped = function require(id) {
+        if (isBareId(id)) return Module.prototype.require.call(mod, id);
+        if (typeof id === 'string' && id.startsWith('.')) id = mapFolderImport(id, dir);
+        return tslabRequire.call(mod, id);
+      };
+      wrapped.__ganbook = true;
+      Object.assign(wrapped, { resolve: Module.prototype.require.resolve, cache: Module._cache });
+      this.require = wrapped;
+    }
+    if (isSideModuleCandidate(this, state.rootDir) && filename.endsWith('.js')) {
+      const ts = filename.replace(/\.js$/, '.ts');
+      try { sources.set(filename, { compiled: content, source: fs.readFileSync(ts, 'utf8'), display: path.relative(state.rootDir, ts) }); } catch { /* not from a .ts file */ }
+    }
+    return compile.call(this, content, filename, ...rest);
+  };
+
+  const runInThisContext = vm.runInThisContext;
+  vm.runInThisContext = function ganbookRunInThisContext(code, options) {
+    const cur = state.current;
+    if (!cur || typeof code !== 'string' || !CELL_PREFIX.test(code)) return runInThisContext.call(this, code, options);
+    // Name the cell in stack traces (`<cell 3>`) and remember its compiled code to map lines back.
+    const filename = `<cell ${cur.count}>`;
+    sources.set(filename, { compiled: code, source: cur.code });
+    const ret = runInThisContext.call(this, code, { ...options, filename });
+    if (code.startsWith('(async')) cur.promise = ret;
+    return ret;
+  };
+}
+
+/**
+ * tslab's converter gives TypeScript's watch program a fake timer with room for one pending
+ * callback, run at the next cell. When a local .ts file changes on disk while the kernel runs
+ * (editing lib/ next to a notebook), TypeScript asks for a second timer and the next cell fails
+ * with "Unexpected pending rebuildTimer". Multiplex any number of timers onto tslab's one slot.
+ */
+function installCompilerTimerFix() {
+  // tslab does `sys = Object.create(ts.sys); sys.setTimeout = ...; sys.clearTimeout = ...` inside
+  // createConverter (closure-private). Accessors on the prototype (ts.sys) receive those
+  // assignments, so each converter's `sys` gets a multiplexer in front of tslab's one-slot timer.
+  const ts = require('@tslab/typescript-for-tslab');
+  const real = ts.sys;
+  const orig = { setTimeout: real.setTimeout, clearTimeout: real.clearTimeout };
+  const muxes = new WeakMap();
+  const muxOf = (sys) => {
+    if (!muxes.has(sys)) {
+      const m = { tslabSet: null, tslabClear: null, timers: new Set(), slot: null, running: false };
+      m.arm = () => {
+        if (m.running) return; // tslab empties its slot after the callback; the next cell re-arms it
+        if (m.slot) { m.tslabClear(m.slot); m.slot = null; }
+        if (m.timers.size === 0) return;
+        m.slot = m.tslabSet(() => {
+          const due = [...m.timers];
+          m.timers.clear();
+          m.slot = null;
+          m.running = true;
+          try { for (const t of due) t.run(); } finally { m.running = false; }
+        });
+      };
+      m.set = (cb, _ms, ...args) => { const h = { run: () => cb(...args) }; m.timers.add(h); m.arm(); return h; };
+      m.clear = (h) => { if (m.timers.delete(h)) m.arm(); };
+      muxes.set(sys, m);
+    }
+    return muxes.get(sys);
+  };
+  for (const [name, slotName, api] of [['setTimeout', 'tslabSet', 'set'], ['clearTimeout', 'tslabClear', 'clear']]) {
+    Object.defineProperty(real, name, {
+      configurable: true,
+      enumerable: true,
+      get() { return this === real || !muxes.has(this) ? orig[name] : muxes.get(this)[api]; },
+      set(fn) { if (this === real) orig[name] = fn; else muxOf(this)[slotName] = fn; },
+    });
+  }
+}
+
+// ------------------------------------------------------------------ errors → ename/evalue/traceback
+const KERNEL_FRAME = /node_modules[\\/]tslab[\\/]|[\\/]kernel[\\/]layer\.js|\(node:|^\s*at node:|at new Promise \(<anonymous>\)/;
+
+/** Compiled code of cells (`<cell N>`) and local modules, to map stack lines back to TypeScript. */
+const sources = new Map();
+
+/**
+ * Maps a line:column of compiled JavaScript back to the TypeScript source by matching text (tslab
+ * emits no source maps): the source line holding the compiled line's code, nearest to it.
+ */
+function mapPosition(entry, line, col) {
+  const compiled = entry.compiled.split('\n')[line - 1];
+  if (compiled == null) return null;
+  if (compiled.startsWith('})(__tslab__.exports')) return { drop: true }; // tslab's cell wrapper
+  const src = entry.source.split('\n');
+  const needles = [compiled.trim(), compiled.trim().replace(/;$/, ''), compiled.slice(Math.max(0, col - 1)).trim().replace(/;$/, '').slice(0, 24)]
+    .filter((n) => n.length >= 3 && !n.startsWith('(async function(exports') && !n.startsWith('(function(exports'));
+  for (const needle of needles) {
+    let best = -1;
+    src.forEach((s, i) => { if (s.includes(needle) && (best < 0 || Math.abs(i - (line - 1)) < Math.abs(best - (line - 1)))) best = i; });
+    if (best >= 0) {
+      const at = src[best].indexOf(compiled.slice(Math.max(0, col - 1)).trim().slice(0, 24));
+      return { line: best + 1, col: (at >= 0 ? at : src[best].search(/\S/)) + 1, text: src[best].trim() };
+    }
+  }
+  return null;
+}
+
+/** Stack frames of user code only: cells as `<cell N>:line:col`, local modules as project .ts paths. */
+function cleanFrames(stack, rootDir) {
+  const frames = [];
+  for (const line of String(stack || '').split('\n')) {
+    if (!/^\s+at /.test(line)) continue;
+    if (/node_modules[\\/]tslab[\\/]|[\\/]kernel[\\/]layer\.js/.test(line)) break; // below: the kernel
+    if (KERNEL_FRAME.test(line)) continue;
+    let text = null;
+    let drop = false;
+    let frame = line.replace(/(<cell \d+>|\/[^\s():]+\.js):(\d+):(\d+)/, (all, file, l, c) => {
+      const entry = sources.get(file);
+      const pos = entry && mapPosition(entry, Number(l), Number(c));
+      const name = entry && entry.display ? entry.display : file;
+      if (!entry) return all;
+      if (pos && pos.drop) { drop = true; return all; }
+      if (!pos) return name;
+      text = pos.text;
+      return `${name}:${pos.line}:${pos.col}`;
+    });
+    if (drop) continue;
+    frame = frame.replace(/evalmachine\.<anonymous>/g, '<cell>').split(rootDir + path.sep).join('');
+    frames.push(frame);
+    if (text) frames.push(`        ${text}`);
+  }
+  return frames;
+}
+
+function isInterrupt(e) {
+  return e instanceof Error && (e.message === 'Interrupted asynchronously' || e.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED' || e.name === 'KeyboardInterrupt');
+}
+
+function describeFailure(cur, rootDir) {
+  if (cur.thrown.length === 0) {
+    const lines = cur.diagnostics.length ? cur.diagnostics : ['the cell failed without an error value'];
+    return { ename: 'TSError', evalue: lines[0], traceback: lines.map((l) => `TSError: ${l}`) };
+  }
+  const e = cur.thrown[0];
+  if (isInterrupt(e)) {
+    return { ename: 'KeyboardInterrupt', evalue: 'the cell was interrupted', traceback: ['KeyboardInterrupt: the cell was interrupted'] };
+  }
+  if (e instanceof Error || (e && typeof e === 'object' && typeof e.stack === 'string')) {
+    const ename = e.name || (e.constructor && e.constructor.name) || 'Error';
+    const evalue = String(e.message ?? '');
+    return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...cleanFrames(e.stack, rootDir)] };
+  }
+  const evalue = util.inspect(e);
+  return { ename: 'Error', evalue, traceback: [`Uncaught ${evalue}`] };
+}
+
+// ------------------------------------------------------------------ wire protocol
+function sign(key, parts) {
+  if (!key) return '';
+  const h = crypto.createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+function parseMessage(key, frames) {
+  const i = frames.findIndex((f) => Buffer.isBuffer(f) && f.equals(DELIM));
+  if (i < 0) throw new Error('message missing <IDS|MSG> delimiter');
+  const [signature, ...parts] = frames.slice(i + 1);
+  const expect = sign(key, parts.slice(0, 4));
+  if (key && signature.toString() !== expect) throw new Error('invalid HMAC signature');
+  const [header, parent, metadata, content] = parts.slice(0, 4).map((p) => JSON.parse(p.toString() || '{}'));
+  return { identities: frames.slice(0, i), header, parent_header: parent, metadata, content, buffers: parts.slice(4) };
+}
+
+/** Sends go through one chain per socket so messages keep their order. */
+function sender(sock) {
+  let chain = Promise.resolve();
+  return (frames) => { chain = chain.then(() => sock.send(frames)).catch((e) => process.__ganbookLog?.(`send failed: ${e}`)); return chain; };
+}
+
+function tsVersion() {
+  try { return require('@tslab/typescript-for-tslab').version; } catch { return ''; }
+}
+
+// ------------------------------------------------------------------ the server
+function installServer(jupyter, version) {
+  const kernelSession = crypto.randomUUID();
+  const ganbookVersion = (() => { try { return require(path.resolve(__dirname, '..', 'package.json')).version; } catch { return '0.0.0'; } })();
+
+  class GanbookServer extends jupyter.ZmqServer {
+    constructor(handler, configPath) {
+      super(handler, configPath);
+      this.execCount = 0;
+      this.arrivals = 0;
+      this.abortThrough = 0;
+      this.queue = Promise.resolve();
+      this.history = [];
+      this.pending = null; // promise of an interrupted cell that had not settled
+      // tslab's own SIGINT listener (added after this) is removed by the entry point; see install().
+      const onSigint = () => this.interrupt();
+      onSigint.__ganbook = true;
+      process.on('SIGINT', onSigint);
+    }
+
+    send(sock, parent, msgType, content, { metadata = {}, identities } = {}) {
+      if (!this.senders) this.senders = new Map();
+      if (!this.senders.has(sock)) this.senders.set(sock, sender(sock));
+      const header = {
+        msg_id: crypto.randomUUID(), msg_type: msgType, username: parent.header.username || 'ganbook',
+        session: kernelSession, date: new Date().toISOString(), version: PROTOCOL_VERSION,
+      };
+      const parts = [header, parent.header, metadata, content].map((p) => JSON.stringify(p));
+      const ids = identities ?? (sock === this.iopub ? [Buffer.from(`kernel.${kernelSession}.${msgType}`)] : parent.identities);
+      return this.senders.get(sock)([...ids, DELIM, sign(this.connInfo.key, parts), ...parts]);
+    }
+    pub(parent, msgType, content) { return this.send(this.iopub, parent, msgType, content); }
+    reply(sock, parent, content) { return this.send(sock, parent, parent.header.msg_type.replace(/_request$/, '_reply'), content); }
+
+    async handleShellMessage(sock, ...frames) {
+      let msg;
+      try { msg = parseMessage(this.connInfo.key, frames); } catch (e) { console.warn(`ganbook kernel: dropped a message: ${e.message}`); return; }
+      const type = msg.header.msg_type;
+      this.pub(msg, 'status', { execution_state: 'busy' });
+      let terminated = false;
+      try {
+        switch (type) {
+          case 'kernel_info_request': this.reply(sock, msg, this.kernelInfo()); break;
+          case 'execute_request': await this.execute(sock, msg); break;
+          case 'is_complete_request': this.reply(sock, msg, this.safe(() => this.handler.handleIsComplete(msg.content))); break;
+          case 'inspect_request': this.reply(sock, msg, this.safe(() => this.handler.handleInspect(msg.content))); break;
+          case 'complete_request': this.reply(sock, msg, this.safe(() => this.handler.handleComplete(msg.content))); break;
+          case 'history_request': this.reply(sock, msg, this.historyReply(msg.content)); break;
+          case 'comm_info_request': this.reply(sock, msg, { status: 'ok', comms: {} }); break;
+          case 'interrupt_request': this.interrupt(); this.reply(sock, msg, { status: 'ok' }); break;
+          case 'shutdown_request':
+            this.reply(sock, msg, { status: 'ok', restart: Boolean(msg.content.restart) });
+            terminated = true;
+            break;
+          default: console.warn(`ganbook kernel: unsupported msg_type ${type}`);
+        }
+      } finally {
+        await this.pub(msg, 'status', { execution_state: 'idle' });
+      }
+      if (terminated) {
+        try { this.close(); } finally { setTimeout(() => process.exit(0), 200).unref(); }
+      }
+    }
+
+    safe(fn) {
+      try { return { status: 'ok', ...fn() }; } catch (e) {
+        return { status: 'error', ename: e.name || 'Error', evalue: String(e.message), traceback: [] };
+      }
+    }
+
+    kernelInfo() {
+      const base = this.handler.handleKernel();
+      return {
+        ...base,
+        status: 'ok',
+        protocol_version: PROTOCOL_VERSION,
+        implementation: 'ganbook',
+        implementation_version: `${ganbookVersion} (tslab ${version})`,
+        language_info: {
+          ...base.language_info,
+          name: 'typescript', version: tsVersion(), mimetype: 'text/typescript', file_extension: '.ts',
+          pygments_lexer: 'typescript',
+        },
+        banner: `ganbook TypeScript kernel (tslab ${version}, TypeScript ${tsVersion()}, Node ${process.versions.node})`,
+        help_links: [{ text: 'ganbook kernel', url: 'https://github.com/yunabe/tslab' }],
+        debugger: false,
+      };
+    }
+
+    /**
+     * Aborts interruptSignal() at once; a synchronous cell is stopped by tslab (breakOnSigint).
+     * An async cell gets GRACE_MS to return on its own (keeping its declarations, as the loop
+     * saves and stops at a step boundary); only then does tslab stop waiting for it.
+     */
+    interrupt() {
+      abortCurrent();
+      const cur = this.running;
+      if (!cur || !state.executor) return;
+      cur.interrupted = true;
+      if (!cur.promise) { state.executor.interrupt(); return; }
+      if (cur.forceTimer) return;
+      cur.forceTimer = setTimeout(() => {
+        if (this.running === cur) { cur.forced = true; state.executor.interrupt(); }
+      }, GRACE_MS);
+    }
+
+    historyReply(c) {
+      const entries = this.history.map(([n, input, output]) => [1, n, c.output ? [input, output ?? null] : input]);
+      let out = entries;
+      if (c.hist_access_type === 'range') {
+        const start = c.start ?? 0, stop = c.stop ?? Infinity;
+        out = (c.session === 0 || c.session === 1 || c.session == null) ? entries.filter(([, n]) => n >= start && n < stop) : [];
+      } else if (c.hist_access_type === 'search') {
+        const re = new RegExp(`^${String(c.pattern ?? '*').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+        out = entries.filter((e) => re.test(c.output ? e[2][0] : e[2]));
+        if (c.unique) { const seen = new Set(); out = out.reverse().filter((e) => { const k = c.output ? e[2][0] : e[2]; if (seen.has(k)) return false; seen.add(k); return true; }).reverse(); }
+        if (c.n) out = out.slice(-c.n);
+      } else if (c.n != null) {
+        out = entries.slice(-c.n);
+      }
+      return { status: 'ok', history: out };
+    }
+
+    /** Routes stdout/stderr and display_data of whatever runs now to `msg`'s cell. */
+    route(msg) {
+      const stream = (name) => (chunk, encoding, cb) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        if (text) this.pub(msg, 'stream', { name, text });
+        if (typeof encoding === 'function') encoding(); else if (typeof cb === 'function') cb();
+        return true;
+      };
+      process.stdout.write = stream('stdout');
+      process.stderr.write = stream('stderr');
+      jupyter.lastWriteDisplayData = (data, update) => {
+        this.pub(msg, update ? 'update_display_data' : 'display_data', { data: data.data, metadata: data.metadata || {}, transient: data.transient || {} });
+      };
+    }
+
+    async execute(sock, msg) {
+      const c = msg.content;
+      const silent = Boolean(c.silent);
+      const storeHistory = c.store_history ?? !silent;
+      const arrival = ++this.arrivals;
+      const previous = this.queue;
+      let release;
+      this.queue = new Promise((r) => { release = r; });
+      await previous;
+      try {
+        if (arrival <= this.abortThrough) {
+          await this.reply(sock, msg, { status: 'aborted', execution_count: null });
+          return;
+        }
+        if (storeHistory) this.execCount += 1;
+        const count = this.execCount;
+        if (!silent) this.pub(msg, 'execute_input', { code: c.code, execution_count: count });
+        const entry = [count, c.code, null];
+        if (storeHistory) this.history.push(entry);
+        this.route(msg);
+        if (this.pending) {
+          const done = await settle(this.pending, 1000);
+          if (!done) process.stderr.write('ganbook: an interrupted cell is still running in the background (it does not check interruptSignal()); its output may appear here.\n');
+          this.pending = null;
+        }
+        resetInterrupt();
+        await new Promise((r) => setImmediate(r)); // flush execute_input before a long synchronous cell
+        const cur = await this.run(c.code);
+        for (const d of cur.ok ? cur.diagnostics : []) process.stderr.write(`${d}\n`);
+        if (cur.ok && !cur.interrupted) {
+          if (cur.hasValue && !silent) {
+            const data = await resultBundle(cur.value);
+            entry[2] = data['text/plain'];
+            this.pub(msg, 'execute_result', { execution_count: count, data, metadata: {} });
+          }
+          await this.reply(sock, msg, { status: 'ok', execution_count: count, user_expressions: {}, payload: [] });
+          return;
+        }
+        const err = cur.interrupted && !(cur.thrown.length && !isInterrupt(cur.thrown[0]))
+          ? describeFailure({ thrown: [Object.assign(new Error('the cell was interrupted'), { name: 'KeyboardInterrupt' })], diagnostics: [] }, state.rootDir)
+          : describeFailure(cur, state.rootDir);
+        if (cur.forced) {
+          this.pending = cur.promise;
+          err.traceback.push(`(the cell did not stop within ${GRACE_MS / 1000} s of the interrupt: it does not check interruptSignal(); it keeps running in the background)`);
+        }
+        this.pub(msg, 'error', err);
+        if (c.stop_on_error !== false) {
+          // Let requests already sent reach us, then abort them (as ipykernel does).
+          await new Promise((r) => setTimeout(r, 50));
+          this.abortThrough = this.arrivals;
+        }
+        await this.reply(sock, msg, { status: 'error', execution_count: count, ...err });
+      } finally {
+        release();
+      }
+    }
+
+    async run(code) {
+      const cur = { code, count: this.execCount, ok: false, value: undefined, hasValue: false, thrown: [], diagnostics: [], promise: null };
+      state.current = cur;
+      this.running = cur;
+      try {
+        cur.ok = await state.executor.execute(code);
+      } catch (e) {
+        cur.thrown.push(e);
+        cur.ok = false;
+      } finally {
+        state.current = null;
+        this.running = null;
+        clearTimeout(cur.forceTimer);
+      }
+      if (!cur.ok && cur.thrown.length === 0 && cur.diagnostics.length === 0) cur.thrown.push(new Error('execution failed'));
+      return cur;
+    }
+  }
+
+  jupyter.ZmqServer = GanbookServer;
+  return GanbookServer;
+}
+
+function settle(promise, ms) {
+  let timer;
+  return Promise.race([
+    Promise.resolve(promise).then(() => true, () => true),
+    new Promise((r) => { timer = setTimeout(() => r(false), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** text/plain always; rich MIME types when the library is loaded and knows the value. */
+async function resultBundle(value) {
+  let data = null;
+  const display = globalThis[DISPLAY_KEY];
+  if (display && typeof display.resultBundle === 'function') {
+    try { data = await display.resultBundle(value); } catch (e) {
+      data = null;
+      process.stderr.write(`ganbook: rich display failed (${e && e.message}); showing text\n`);
+    }
+  }
+  const out = { ...(data || {}) };
+  for (const [mime, v] of Object.entries(out)) if (v instanceof Uint8Array) out[mime] = Buffer.from(v).toString('base64');
+  if (typeof out['text/plain'] !== 'string') out['text/plain'] = util.inspect(value);
+  return out;
+}
+
+/** After tslab's startKernel: drop its SIGINT listener (it stops waiting at once; ours gives a grace). */
+function afterStart() {
+  for (const l of process.listeners('SIGINT')) if (!l.__ganbook) process.removeListener('SIGINT', l);
+}
+
+/** Installs every hook; call before tslab's startKernel. */
+function install() {
+  const version = checkTslab();
+  installExecutorHooks();
+  installCompilerTimerFix();
+  installServer(require('tslab/dist/jupyter'), version);
+  return version;
+}
+
+module.exports = { install, afterStart, checkTslab, cleanFrames, TSLAB_VERSION };
