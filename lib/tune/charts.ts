@@ -146,3 +146,71 @@ export function trialsTable(trials: readonly TrialRecord[], space: SearchSpace, 
   }));
   return table(rows, { title: opts.title ?? `Trials (${metric.name}, ${metric.direction === 'minimize' ? 'lower' : 'higher'} is better; ★ best)` });
 }
+
+/** What {@link compareChart} and {@link compareTable} need of a study. */
+export interface StudyLike {
+  name: string;
+  sampler: { kind: string };
+  trials: readonly TrialRecord[];
+  metric: MetricInfo;
+}
+
+function bestSoFar(s: StudyLike): (number | null)[] {
+  let best: number | null = null;
+  return s.trials.map((t) => {
+    if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) {
+      best = best === null ? t.value : s.metric.direction === 'minimize' ? Math.min(best, t.value) : Math.max(best, t.value);
+    }
+    return best;
+  });
+}
+
+/**
+ * Best score so far against trial number, one line per study (e.g. grid vs Bayesian at equal budget).
+ *
+ * @example
+ * ```ts
+ * await show(compareChart([gridStudy, boStudy]));
+ * ```
+ */
+export function compareChart(studies: readonly StudyLike[], opts: { title?: string; width?: number; height?: number } = {}): VegaLiteSpec {
+  if (studies.length === 0) throw new Error('compareChart expects at least one study, got none.');
+  const metric = studies[0].metric;
+  const values = studies.flatMap((s) => bestSoFar(s).map((best, i) => ({ study: `${s.name} (${s.sampler.kind})`, trial: i + 1, best })).filter((v) => v.best !== null));
+  return {
+    title: opts.title ?? `Best ${metric.name} so far against trials spent`,
+    width: opts.width ?? 420,
+    height: opts.height ?? 220,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after', point: true },
+    encoding: {
+      x: { field: 'trial', type: 'quantitative', title: 'trials run (#)', axis: { tickMinStep: 1 } },
+      y: { field: 'best', type: 'quantitative', title: `best ${axisTitle(metric)}`, scale: { zero: false } },
+      color: { field: 'study', type: 'nominal', title: 'study' },
+    },
+  };
+}
+
+/**
+ * One row per study: trials by state, best score, the trial that found it, its configuration, time.
+ *
+ * @example
+ * ```ts
+ * compareTable([gridStudy, boStudy])
+ * ```
+ */
+export function compareTable(studies: readonly StudyLike[], opts: { title?: string } = {}): Table {
+  const rows = studies.map((s) => {
+    const b = bestIndex(s.trials, s.metric.direction);
+    const best = b < 0 ? null : s.trials[b];
+    const count = (st: string) => s.trials.filter((t) => t.state === st).length;
+    return {
+      study: s.name, sampler: s.sampler.kind, trials: s.trials.length, complete: count('complete'), pruned: count('pruned'), failed: count('failed'),
+      [`best ${s.metric.name}`]: best ? fmt(best.value) : null,
+      'found at trial': best ? best.number : null,
+      'best config': best ? Object.entries(best.params).map(([k, v]) => `${k}=${fmt(v)}`).join(', ') : '',
+      'time (s)': Number((s.trials.reduce((a, t) => a + t.durationMs, 0) / 1000).toFixed(1)),
+    };
+  });
+  return table(rows, { title: opts.title ?? `Studies compared (${studies[0]?.metric.name ?? 'score'}, ${studies[0]?.metric.direction === 'maximize' ? 'higher' : 'lower'} is better)` });
+}

@@ -24,6 +24,7 @@ import { interruptSignal } from '../display/interrupt';
 import type { VegaLiteSpec } from '../plot/chart';
 import type { Table } from '../plot/table';
 import { bestIndex, paramsChart, scoreChart, trialsTable, type MetricInfo } from './charts';
+export { compareChart, compareTable } from './charts';
 import { medianPruner, prunerFromConfig, type Pruner, type PrunerConfig } from './pruners';
 import { bayesOpt, samplerFromConfig, type Sampler, type SamplerConfig } from './samplers';
 import { searchSpace, type Params, type SearchSpace, type SpaceSpec } from './space';

@@ -140,3 +140,18 @@ describe('Study: display', () => {
     expect(String(svg['image/svg+xml'])).toContain('<svg');
   });
 });
+
+describe('comparing studies', () => {
+  it('tabulates and charts best-so-far per study', async () => {
+    const { compareChart, compareTable } = await import('../../lib/tune/charts');
+    const f: Objective = ({ x }) => ((x as number) - 0.3) ** 2;
+    const a = new Study({ name: 'g', dir: null, space: { x: float(0, 1) }, sampler: gridSearch({ points: 4 }), pruner: null });
+    const b = new Study({ name: 'r', dir: null, space: { x: float(0, 1) }, sampler: randomSearch({ seed: 3 }), pruner: null });
+    await a.optimize(f, { trials: 4, live: false });
+    await b.optimize(f, { trials: 4, live: false });
+    const t = compareTable([a, b]);
+    expect(t.rows[0]).toMatchObject({ study: 'g', sampler: 'grid', trials: 4, complete: 4, 'found at trial': 1, 'best config': 'x=0.3333' });
+    const c = compareChart([a, b]) as { data: { values: { study: string; best: number }[] } };
+    expect(c.data.values.filter((v) => v.study === 'g (grid)').map((v) => +v.best.toFixed(6))).toEqual([0.09, 0.001111, 0.001111, 0.001111]);
+  });
+});
