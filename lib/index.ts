@@ -90,7 +90,7 @@ export type { GpHyper } from './tune/gp';
 export { Study } from './tune/study';
 export type { Objective, TrialContext, StudyOptions, OptimizeOptions } from './tune/study';
 export type { TrialRecord, TrialState } from './tune/trial';
-export { scoreChart, paramsChart, trialsTable } from './tune/charts';
+export { scoreChart, paramsChart, trialsTable, compareChart, compareTable } from './tune/charts';
 export { rngFor } from './tune/random';
 export { ganObjective, defaultGanSetup } from './tune/gan-objective';
 export type { GanObjective, GanObjectiveOptions, GanSetup } from './tune/gan-objective';
