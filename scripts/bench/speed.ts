@@ -106,16 +106,8 @@ async function worker(impl: string, batch: number, steps: number, profile: boole
   const { tf } = await import('../../lib/backend');
   const { createFastGanStep, referenceGanStep } = await import('../../lib/train/fast-step');
   const B = batch;
-  // The networks of tfjs_dcgan.js.
-  const g = tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [100], units: 7 * 7 * 128 }), tf.layers.batchNormalization(), tf.layers.leakyReLU({ alpha: 0.3 }),
-    tf.layers.reshape({ targetShape: [7, 7, 128] }),
-    tf.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same' }), tf.layers.batchNormalization(), tf.layers.leakyReLU({ alpha: 0.3 }),
-    tf.layers.conv2dTranspose({ filters: 1, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' })] });
-  const d = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 64, kernelSize: 4, strides: 2, padding: 'same' }), tf.layers.leakyReLU({ alpha: 0.2 }),
-    tf.layers.conv2d({ filters: 128, kernelSize: 4, strides: 2, padding: 'same' }), tf.layers.leakyReLU({ alpha: 0.2 }),
-    tf.layers.flatten(), tf.layers.dense({ units: 1 })] });
+  const { referenceDcgan } = await import('../../lib/train/fast-reference');
+  const { g, d } = referenceDcgan(); // the networks of tfjs_dcgan.js
   const opt = { generator: tf.train.adam(2e-4, 0.5), discriminator: tf.train.adam(2e-4, 0.5) };
   const models = { generator: g, discriminator: d };
   const fast = createFastGanStep(models, opt, { forceReference: impl === 'ganbook-reference' });
