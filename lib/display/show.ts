@@ -17,6 +17,7 @@ import { tf, type Tensor } from '../backend';
 import { toPng, type GridOptions } from '../plot/image';
 import { isVegaLiteSpec, renderSvg, withSchema, VEGA_LITE_MIME, type VegaLiteSpec } from '../plot/chart';
 import { publish, type MimeBundle } from './sink';
+import { svgToPng } from './raster';
 
 /** Something that knows how to display itself. */
 export interface Displayable {
@@ -28,6 +29,8 @@ export interface ShowOptions extends GridOptions {
   displayId?: string;
   /** Skip the SVG fallback for charts (faster in tight loops). */
   svgFallback?: boolean;
+  /** Also rasterise charts to `image/png` (for viewers without SVG, e.g. some exporters); default false. */
+  pngFallback?: boolean;
 }
 
 /** A displayed output that can be replaced in place (live training views). */
@@ -49,7 +52,11 @@ export async function toMimeBundle(x: unknown, opts: ShowOptions = {}): Promise<
   if (isVegaLiteSpec(x)) {
     const spec = withSchema(x as VegaLiteSpec);
     const bundle: MimeBundle = { [VEGA_LITE_MIME]: spec, 'text/plain': `<vega-lite chart${spec.title ? `: ${JSON.stringify(spec.title)}` : ''}>` };
-    if (opts.svgFallback !== false) bundle['image/svg+xml'] = await renderSvg(spec);
+    if (opts.svgFallback !== false || opts.pngFallback) {
+      const svg = await renderSvg(spec);
+      if (opts.svgFallback !== false) bundle['image/svg+xml'] = svg;
+      if (opts.pngFallback) bundle['image/png'] = svgToPng(svg);
+    }
     return bundle;
   }
   if (typeof x === 'string') return { 'text/plain': x };
