@@ -40,7 +40,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Flag variants to time: tfjs WebGPU flags that change dispatch counts or conv kernels. */
 function variantsOf(spec: string): { name: string; flags: Record<string, number | boolean> }[] {
-  const presets = [
+  const presets: { name: string; flags: Record<string, number | boolean> }[] = [
     { name: 'default', flags: {} },
     { name: 'submit-batch-64', flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 64 } },
     { name: 'conv2dT-matmul', flags: { WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false } },
