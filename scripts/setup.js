@@ -252,6 +252,36 @@ function nativeTensorflow(pkg, wheelName) {
   ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf}`);
 }
 
+/**
+ * GPU route: libtensorflow from the `tensorflow` wheel loads CUDA 12 / cuDNN 9 at run time from the
+ * nvidia-*-cu12 wheels (in Python their RUNPATH finds them beside tensorflow/; our extracted copy
+ * does not). They must be on LD_LIBRARY_PATH *before* node starts (the dynamic loader reads it at
+ * process start; lib/backend.ts cannot set it). Prints what to export, or how to get them.
+ * Not verified on the project machines (no CUDA 12 there); see docs/speed.md.
+ */
+function cudaRuntimeHint() {
+  const dirs = [];
+  for (const lib of [path.join(venv, 'lib'), path.join(venv, 'lib64')]) {
+    let pys = [];
+    try { pys = fs.readdirSync(lib).filter((d) => d.startsWith('python')); } catch { continue; }
+    for (const py of pys) {
+      const nv = path.join(lib, py, 'site-packages', 'nvidia');
+      let subs = [];
+      try { subs = fs.readdirSync(nv); } catch { continue; }
+      for (const sub of subs) if (fs.existsSync(path.join(nv, sub, 'lib'))) dirs.push(path.join(nv, sub, 'lib'));
+    }
+  }
+  if (dirs.length) {
+    console.log('  \u2022 GPU: CUDA libraries from the nvidia-*-cu12 wheels found. Before `npm start` / node, run:\n'
+      + `      export LD_LIBRARY_PATH=${dirs.join(':')}\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}`);
+  } else {
+    console.log('  \u2022 GPU: no nvidia-*-cu12 wheels in .venv. TensorFlow loads CUDA 12 + cuDNN 9 at run time; get them with\n'
+      + `      ${path.join(venvBin, 'pip')} install --retries 0 "tensorflow[and-cuda]==${TF_WHEEL_VERSION}"\n`
+      + '    then rerun `npm run setup -- --gpu` to print the LD_LIBRARY_PATH to export. Without them tfjs-node-gpu '
+      + 'still loads but runs on the CPU (backendInfo().notes says so).');
+  }
+}
+
 // ---------------------------------------------------------------- kernelspec
 function kernelspec() {
   const r = run(path.join(venvBin, 'jupyter'), ['kernelspec', 'list', '--json'], { capture: true, env: jupyterEnv() });
@@ -305,6 +335,7 @@ function main() {
     console.log('  \u2022 GPU variant: building @tensorflow/tfjs-node-gpu from the `tensorflow` wheel '
       + '(needs CUDA 12 + cuDNN 9 libraries at run time; not verified on the project machines).');
     nativeTensorflow('@tensorflow/tfjs-node-gpu', 'tensorflow');
+    cudaRuntimeHint();
   }
   if (!args.has('--skip-jupyter')) kernelspec();
   systemPackages();
