@@ -124,6 +124,18 @@ export const tf: Tf = picked.tf;
 
 if (requested === 'cpu') tf.setBackend('cpu');
 
+// tfjs-node-gpu loads even when TensorFlow cannot dlopen CUDA (it then runs on the CPU): say so.
+if (picked.pkg === '@tensorflow/tfjs-node-gpu') {
+  try {
+    const b = tf.backend() as unknown as { isUsingGpuDevice?: boolean; binding?: { isUsingGpuDevice?: () => boolean } };
+    const onGpu = b.isUsingGpuDevice ?? b.binding?.isUsingGpuDevice?.();
+    if (onGpu === false) {
+      notes.push('tfjs-node-gpu loaded but TensorFlow found no GPU (CUDA 12 / cuDNN 9 libraries not on LD_LIBRARY_PATH? '
+        + 'see `npm run setup -- --gpu` and docs/speed.md): running on the CPU.');
+    }
+  } catch { /* backend not initialised */ }
+}
+
 let readyPromise: Promise<BackendInfo> | null = null;
 
 /**
