@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
+
+describe('notebooks/03-dcgan.ipynb', () => {
+  it('trains DCGAN on MNIST and Fashion-MNIST, scores samples and compares runs (smoke mode)', () => {
+    const outs = outputsOf(executeNotebook('03-dcgan.ipynb'));
+    const text = outs.map(textOf).join('\n');
+    expect(text).toMatch(/MNIST \d+ images, Fashion-MNIST \d+ images/);
+    expect(text).toContain('Conv2DTranspose');
+    expect(text).toMatch(/% of 1000 samples are classified with ≥ 0\.9 confidence/);
+    const table = outs.find((o) => String(o.data?.['text/html'] ?? '').includes('ganbook-runs'));
+    expect(String(table!.data!['text/html'])).toMatch(/dcgan-mnist[\s\S]*dcgan-fashion/);
+    expect(text).toMatch(/samples\.gif/);
+    expect(outs.filter((o) => o.data?.['image/png']).length).toBeGreaterThanOrEqual(4);
+  });
+});
