@@ -74,7 +74,7 @@ export { precisionRecallFeatures } from './metrics/neighbours';
 export type { PrecisionRecall, FeatureMatrix } from './metrics/neighbours';
 export { memorization, MemorizationReport, unitImages } from './metrics/memorization';
 export type { MemorizationOptions } from './metrics/memorization';
-export { evaluateGenerator, evaluateImages, sampleGenerator, EvaluationReport } from './metrics/evaluate';
+export { evaluateGenerator, evaluateImages, sampleGenerator, latentCodes, EvaluationReport } from './metrics/evaluate';
 export type { EvaluateOptions, EvaluateImagesOptions, EvaluationScores, ClassQuality, GeneratorLike, SampleFn } from './metrics/evaluate';
 export { scoreRun, scoreCurveChart, runCheckpoints, loadCheckpointGenerator } from './metrics/runs';
 export type { RunScore, CheckpointGenerator } from './metrics/runs';

@@ -261,6 +261,28 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
   }
 }
 
+/**
+ * Seeded standard-normal latent codes `[n * latentDim]` (mulberry32 + Box–Muller in float64), so
+ * the same seed gives the same codes on every backend. (Not `tf.randomNormal(..., seed)`: tfjs
+ * treats seed 0 as "no seed".)
+ *
+ * @example
+ * ```ts
+ * tf.tensor2d(latentCodes(16, 100, 0), [16, 100]);
+ * ```
+ */
+export function latentCodes(n: number, latentDim: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  const out = new Float32Array(n * latentDim);
+  for (let i = 0; i < out.length; i += 2) {
+    const u = 1 - rand(), v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
+
 function samplerOf(generator: GeneratorLike, opts: EvaluateOptions): { sample: SampleFn; latentDim: number; numClasses: number; range: [number, number] } {
   if (typeof generator === 'function') {
     if (!opts.latentDim) throw new Error('evaluateGenerator: a sampling function needs { latentDim }; pass it in the options.');
@@ -315,7 +337,7 @@ export async function sampleGenerator(generator: GeneratorLike, opts: EvaluateOp
   const { sample, latentDim, numClasses, range } = samplerOf(generator, opts);
   const labels = numClasses > 0 ? Int32Array.from({ length: n }, (_, i) => i % numClasses) : null;
   const bs = opts.batchSize ?? 250;
-  const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed) as Tensor2D;
+  const z = tf.tensor2d(latentCodes(n, latentDim, seed), [n, latentDim]);
   const parts: Tensor[] = [];
   try {
     for (let s = 0; s < n; s += bs) {
