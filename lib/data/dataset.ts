@@ -256,7 +256,8 @@ export class Dataset {
     const perClass = 8;
     const grid = this.sampleGrid(perClass);
     try {
-      const png = await toPng(grid, { cols: perClass, range: [0, 1] });
+      const width = perClass * (this.imageShape[1] + 2);
+      const png = await toPng(grid, { cols: perClass, range: [0, 1], scale: Math.max(1, Math.min(8, Math.floor(320 / width))) });
       return { 'image/png': png, 'text/plain': this.summary() };
     } finally {
       grid.dispose();
