@@ -138,8 +138,25 @@ export function nativeOps() {
       [T, type('Tlen', B.TF_INT32), int('num_split', sizes.length)], [x, shapeT(sizes), scalar0()], sizes.length),
     conv2d: (x: Tensor, w: Tensor, strides: [number, number], padding: string) =>
       one('Conv2D', convAttrs(strides, padding), [x, w]),
-    conv2dBackpropInput: (inputShape: number[], w: Tensor, dy: Tensor, strides: [number, number], padding: string) =>
-      one('Conv2DBackpropInput', convAttrs(strides, padding), [shapeT(inputShape), w, dy]),
+    /**
+     * Gradient of a conv w.r.t. its input (= a transposed conv). With few input channels
+     * (`w.shape[2] < 8`, e.g. a 1-channel image) and 'same' padding it passes the padding as
+     * EXPLICIT: that skips oneDNN's kernel, which is ~4x slower than TensorFlow's own for this
+     * shape (measured 3.7 vs 0.8 CPU-ms at [64,14,14,64] -> [64,28,28,1]).
+     */
+    conv2dBackpropInput: (inputShape: number[], w: Tensor, dy: Tensor, strides: [number, number], padding: string) => {
+      if (padding.toLowerCase() === 'same' && (w.shape[2] as number) < 8) {
+        const pads = [0, 0];
+        for (const ax of [0, 1]) {
+          const total = Math.max((dy.shape[1 + ax] - 1) * strides[ax] + w.shape[ax] - inputShape[1 + ax], 0);
+          pads.push(Math.floor(total / 2), total - Math.floor(total / 2));
+        }
+        pads.push(0, 0);
+        return one('Conv2DBackpropInput', [...convAttrs(strides, 'EXPLICIT'), int('explicit_paddings', pads)],
+          [shapeT(inputShape), w, dy]);
+      }
+      return one('Conv2DBackpropInput', convAttrs(strides, padding), [shapeT(inputShape), w, dy]);
+    },
     conv2dBackpropFilter: (x: Tensor, filterShape: number[], dy: Tensor, strides: [number, number], padding: string) =>
       one('Conv2DBackpropFilter', convAttrs(strides, padding), [x, shapeT(filterShape), dy]),
     /**
