@@ -117,7 +117,7 @@ export class AugmentPreview {
     const grid = tf.concat([this.before, this.after]);
     try {
       const width = n * (this.before.shape[2] + 2);
-      const png = await toPng(grid, { cols: n, range: [0, 1], scale: Math.max(1, Math.min(8, Math.floor(480 / width))) });
+      const png = await toPng(grid, { cols: n, range: [0, 1], scale: Math.max(1, Math.min(8, Math.floor(640 / width))) });
       return {
         'image/png': png,
         'text/plain': `Augmentation preview: row 1 = ${n} originals; rows 2-${this.rows + 1} = augmented (${JSON.stringify(this.opts)}).`,

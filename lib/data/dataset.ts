@@ -257,7 +257,7 @@ export class Dataset {
     const grid = this.sampleGrid(perClass);
     try {
       const width = perClass * (this.imageShape[1] + 2);
-      const png = await toPng(grid, { cols: perClass, range: [0, 1], scale: Math.max(1, Math.min(8, Math.floor(320 / width))) });
+      const png = await toPng(grid, { cols: perClass, range: [0, 1], scale: Math.max(1, Math.min(8, Math.floor(480 / width))) });
       return { 'image/png': png, 'text/plain': this.summary() };
     } finally {
       grid.dispose();
