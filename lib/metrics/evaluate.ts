@@ -134,7 +134,7 @@ export class EvaluationReport implements Displayable {
     let png: Uint8Array;
     let best: Uint8Array, worst: Uint8Array;
     try {
-      png = await toPng(all, { cols: Math.min(8, n2 / 2), range: [0, 1] });
+      png = await toPng(all, { cols: Math.min(8, n2 / 2), range: [0, 1], scale: 2 });
       const [b, w] = [this.grid('best'), this.grid('worst')];
       try {
         [best, worst] = [await toPng(b, { range: [0, 1] }), await toPng(w, { range: [0, 1] })];

@@ -66,7 +66,7 @@ export class MemorizationReport implements Displayable {
     if (this.shown > 0) {
       const t = this.pairImages();
       try {
-        bundle['image/png'] = await toPng(t, { cols: 2 * Math.min(4, this.shown), range: [0, 1] });
+        bundle['image/png'] = await toPng(t, { cols: 2 * Math.min(4, this.shown), range: [0, 1], scale: 2 });
       } finally {
         t.dispose();
       }
