@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tf, backendInfo, type LayersModel, type Optimizer, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
 import { inKernel } from '../display/sink';
+import { interruptSignal } from '../display/interrupt';
 import { imageGrid } from '../plot/image';
 import type { LossPoint } from '../plot/charts-train';
 import { buildGan, buildGenerator, type Gan } from '../models/build';
@@ -459,7 +460,8 @@ export class GanTrainer {
 
   /**
    * Trains for `steps` (or `epochs`) more steps with the live view. Honours `signal` (any
-   * AbortSignal) at step boundaries: checkpoints and returns `stopped: 'interrupted'`.
+   * AbortSignal; default: the kernel's interrupt, `interruptSignal()`) at step boundaries:
+   * checkpoints and returns `stopped: 'interrupted'`.
    * A NaN/Inf loss returns `stopped: 'nan'` with the message (weights restored).
    */
   async fit(opts: { steps?: number; epochs?: number; signal?: AbortSignal; live?: boolean; callbacks?: TrainerCallbacks[] } = {}): Promise<FitResult> {
@@ -469,6 +471,7 @@ export class GanTrainer {
     const extra = opts.callbacks ?? [];
     this.options.callbacks.push(...extra);
     const o = this.options;
+    const signal = opts.signal ?? interruptSignal();
     const startStep = this.stepCount, endStep = startStep + steps;
     const live = (opts.live ?? o.live ?? inKernel()) ? await LiveView.open(o.name ?? defaultName(this.gan.config), { step: startStep, endStep, done: 0, seconds: 0, imagesPerSecond: 0 }) : null;
     const liveCb: TrainerCallbacks | null = live ? { onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); } } : null;
@@ -486,7 +489,7 @@ export class GanTrainer {
     try {
       if (this.run && o.checkpointEvery > 0 && !this.lastCheckpoint) await this.checkpoint();
       while (this.stepCount < endStep) {
-        if (opts.signal?.aborted) { stopped = 'interrupted'; break; }
+        if (signal.aborted) { stopped = 'interrupted'; break; }
         try {
           history.push(await this.step());
         } catch (err) {

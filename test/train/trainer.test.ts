@@ -162,3 +162,18 @@ describe('runsTable', () => {
     expect(html).toMatch(/<th>score<\/th>[\s\S]*0\.500/);
   });
 });
+
+describe('fit() and the kernel interrupt', () => {
+  it('defaults to interruptSignal(): requestInterrupt() stops at the next step boundary', async () => {
+    const { requestInterrupt, resetInterrupt } = await import('../../lib/display/interrupt');
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'kernel-abort'), checkpointEvery: 0 });
+    resetInterrupt();
+    const r = await t.fit({ steps: 50, callbacks: [{ onStepEnd: (log) => { if (log.step === 3) requestInterrupt(); } }] });
+    resetInterrupt();
+    expect(r.stopped).toBe('interrupted');
+    expect(r.step).toBe(3);
+    expect(r.lastCheckpoint).toMatch(/step-00000003$/);
+    t.dispose(); disposeGan(gan);
+  });
+});
