@@ -98,7 +98,7 @@ export function paramsChart(trials: readonly TrialRecord[], space: SearchSpace, 
     const values = rows.map((t) => ({ x: t.params[name], value: t.value, trial: t.number, state: t.state, best: trials[b] === t ? 'best' : 'other' }));
     const x = s.type === 'choice'
       ? { field: 'x', type: 'nominal', title: name, sort: s.values.map(String) }
-      : { field: 'x', type: 'quantitative', title: `${name}${s.log ? ' (log scale)' : ''}`, scale: { type: s.log ? 'log' : 'linear', domain: [s.low, s.high], zero: false } };
+      : { field: 'x', type: 'quantitative', title: `${name}${s.log ? ' (log scale)' : ''}`, scale: s.log ? { type: 'log', domain: [s.low, s.high] } : { type: 'linear', domain: [s.low, s.high], zero: false } };
     return {
       width: 180, height: 150,
       data: { values },

@@ -167,9 +167,9 @@ export function ganObjective(opts: GanObjectiveOptions): GanObjective {
   }) as GanObjective;
 
   objective.train = async (params, o = {}) => {
-    const trainer = makeTrainer(params, { runsDir: o.runsDir ?? null, live: o.live, ...(o.name ? { name: o.name } : {}), ...(o.runsDir ? { sampleEvery: 100, checkpointEvery: 0 } : {}) });
+    const trainer = makeTrainer(params, { runsDir: o.runsDir ?? null, live: o.live ?? false, ...(o.name ? { name: o.name } : {}), ...(o.runsDir ? { sampleEvery: 100, checkpointEvery: 0 } : {}) });
     try {
-      const r = await trainer.fit({ steps: o.steps ?? opts.steps, live: o.live });
+      const r = await trainer.fit({ steps: o.steps ?? opts.steps, live: o.live ?? false });
       if (r.stopped === 'nan') throw new Error(`Re-training diverged: ${r.message ?? 'non-finite loss'}.`);
       const fid = await fidOf(trainer.gan, evalSamples, seed + 1, metricDataset);
       return { gan: trainer.gan, fid, trainer };
