@@ -102,3 +102,7 @@ export type { CompressionVariant, CompareOptions, CompressionRow } from './serve
 export { createServer, startServer } from './serve/server';
 export type { ServerOptions, RunningServer, GenerateRequest } from './serve/server';
 export { sampleLatent } from './serve/latent';
+// speed (issue 9)
+export { createFastGanStep, referenceGanStep } from './train/fast-step';
+export type { FastGanStep, FastStepModels, FastStepOptimizers, FastStepBatch, FastStepOptions, AdamParams } from './train/fast-step';
+export { referenceDcgan } from './train/fast-reference';
