@@ -2,7 +2,8 @@
  * Mini-batches that stream from a {@link Dataset}'s compact store: each batch gathers its
  * images by index, so an epoch never copies (or even builds) the whole-set tensor.
  */
-import type { Tensor1D, Tensor4D } from '../backend';
+import { tf, type Tensor1D, type Tensor4D } from '../backend';
+import { augment, type AugmentOptions } from './augment';
 import type { Dataset } from './dataset';
 import type { PixelRange } from './prep';
 import { permutation } from './random';
@@ -29,6 +30,8 @@ export interface BatchOptions {
   range?: PixelRange;
   /** Drop a last batch smaller than `batchSize` (default false). */
   dropRemainder?: boolean;
+  /** Augment each batch (seeded by `seed`, `epoch` and the batch number). */
+  augment?: AugmentOptions;
 }
 
 /** Number of batches {@link batches} yields for these options. */
@@ -58,8 +61,20 @@ export function* batches(ds: Dataset, opts: BatchOptions = {}): Generator<Batch,
     ? Int32Array.from({ length: ds.size }, (_, i) => i)
     : permutation(ds.size, (opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0));
   const end = opts.dropRemainder ? ds.size - (ds.size % batchSize) : ds.size;
-  for (let start = 0; start < end; start += batchSize) {
+  const range = opts.range ?? '[0,1]';
+  for (let start = 0, k = 0; start < end; start += batchSize, k++) {
     const indices = order.slice(start, Math.min(start + batchSize, end));
-    yield { images: ds.gather(indices, opts.range ?? '[0,1]'), labels: ds.gatherLabels(indices), indices };
+    let images: Tensor4D;
+    if (opts.augment) {
+      const aug = opts.augment;
+      const seed = ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) * 65537 + k;
+      images = tf.tidy(() => {
+        const x = augment(ds.gather(indices), { ...aug, range: '[0,1]' }, seed);
+        return range === '[-1,1]' ? x.mul(2).sub(1) as Tensor4D : x;
+      });
+    } else {
+      images = ds.gather(indices, range);
+    }
+    yield { images, labels: ds.gatherLabels(indices), indices };
   }
 }

@@ -107,6 +107,23 @@ describe('batches', () => {
     expect(sizes).toEqual([500, 500, 500]);
   });
 
+  it('augments batches reproducibly when asked', () => {
+    const before = tf.memory().numTensors;
+    const run = (): number[] => {
+      const [b] = batches(ds, { batchSize: 16, seed: 2, range: '[-1,1]', augment: { shift: 0.1, noise: 0.05 } });
+      const v = Array.from(b.images.dataSync());
+      expect(b.images.shape).toEqual([16, 8, 8, 1]);
+      expect(Math.min(...v)).toBeGreaterThanOrEqual(-1);
+      b.images.dispose(); b.labels?.dispose();
+      return v;
+    };
+    expect(run()).toEqual(run());
+    const [plain] = batches(ds, { batchSize: 16, seed: 2, range: '[-1,1]' });
+    expect(Array.from(plain.images.dataSync())).not.toEqual(run());
+    plain.images.dispose(); plain.labels?.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('batch pixels equal the stored pixels', () => {
     const b = batches(ds, { batchSize: 4, shuffle: false }).next().value!;
     const px = b.images.dataSync();
