@@ -36,6 +36,7 @@ export { costLedger } from './train/ledger';
 export type { CostLedger } from './train/ledger';
 export { runsTable, RunsTable } from './train/runs-table';
 export type { RunRow } from './train/runs-table';
+export { generatorFromCheckpoint } from './train/export';
 export { progressBar } from './train/live';
 export { lossChart } from './plot/charts-train';
 export { encodeGif, gifInfo } from './plot/gif';

@@ -12,6 +12,7 @@ import { interruptSignal } from '../display/interrupt';
 import { imageGrid } from '../plot/image';
 import type { LossPoint } from '../plot/charts-train';
 import { buildGan, buildGenerator, type Gan } from '../models/build';
+import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
@@ -448,6 +449,23 @@ export class GanTrainer {
     this.wallSeconds = s.wallSeconds;
     this.history = s.history;
     this.lastCheckpoint = dir;
+  }
+
+  /**
+   * Exports the generator (the EMA one when enabled) as a tf.LayersModel folder plus
+   * `ganbook.json` (default: `<run>/generator`).
+   *
+   * @example
+   * ```ts
+   * const meta = await trainer.saveGenerator(); // runs/dcgan-…/generator
+   * ```
+   */
+  async saveGenerator(dir?: string, extra: { labels?: string[] } = {}): Promise<GeneratorMeta & { dir: string }> {
+    const out = dir ?? (this.run ? path.join(this.run.dir, 'generator') : null);
+    if (!out) throw new Error('Expected a directory (no run folder: runsDir is null). Pass trainer.saveGenerator(dir).');
+    const g = this.emaGenerator ?? this.gan.generator;
+    const meta = await saveGenerator({ generator: g, config: this.gan.config }, out, { ...extra, dataset: this.data.name, step: this.stepCount });
+    return { ...meta, dir: out };
   }
 
   /** The cost ledger of all steps so far. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tf, type Tensor4D } from '../../lib/backend';
+import { tf, type Tensor, type Tensor4D } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { conditionalGan, dcgan, fcGan, wganGp, type GanConfig } from '../../lib/models/config';
 import { GanTrainer, type TrainerOptions } from '../../lib/train/trainer';
@@ -174,6 +174,26 @@ describe('fit() and the kernel interrupt', () => {
     expect(r.stopped).toBe('interrupted');
     expect(r.step).toBe(3);
     expect(r.lastCheckpoint).toMatch(/step-00000003$/);
+    t.dispose(); disposeGan(gan);
+  });
+});
+
+describe('generator export', () => {
+  it('saveGenerator() and generatorFromCheckpoint() give the trained generator back', async () => {
+    const { generatorFromCheckpoint } = await import('../../lib/train/export');
+    const { loadGenerator } = await import('../../lib/models/io');
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, { images: data, name: 'synthetic' }, { ...base, runsDir: path.join(tmp, 'export'), checkpointEvery: 0 });
+    const r = await t.fit({ steps: 2 });
+    const meta = await t.saveGenerator();
+    expect(meta).toMatchObject({ latentDim: 8, dataset: 'synthetic', step: 2, numClasses: 0 });
+    const z = tf.randomNormal([2, 8], 0, 1, 'float32', 3);
+    const want = Array.from((gan.generator.predict(z) as Tensor).dataSync());
+    const loaded = await loadGenerator(meta.dir);
+    expect(Array.from((loaded.model.predict(z) as Tensor).dataSync())).toEqual(want);
+    const fromCkpt = generatorFromCheckpoint(r.lastCheckpoint!);
+    expect(fromCkpt.step).toBe(2);
+    expect(Array.from((fromCkpt.generator.predict(z) as Tensor).dataSync())).toEqual(want);
     t.dispose(); disposeGan(gan);
   });
 });
