@@ -192,6 +192,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
 
   app.get('/healthz', async () => ({
     status: 'ok', uptimeSeconds: Math.round(process.uptime()), requests, inFlight, numTensors: tf.memory().numTensors,
+    rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
   }));
 
   const openapi = openApiDocument(meta, maxCount, bodyLimit);
