@@ -95,7 +95,11 @@ const clamp01 = (u: number): number => (u < 0 ? 0 : u > 1 ? 1 : Number.isFinite(
 function numericGrid(s: FloatParam | IntParam, n: number): number[] {
   if (s.grid) return s.grid.slice();
   const vals: number[] = [];
-  for (let i = 0; i < n; i++) vals.push(fromUnit(s, n === 1 ? 0.5 : i / (n - 1)));
+  for (let i = 0; i < n; i++) {
+    const v = fromUnit(s, n === 1 ? 0.5 : i / (n - 1));
+    // 1e-3, not 0.0010000000000000002: round off the log/exp noise (staying inside the range)
+    vals.push(s.type === 'int' ? v : Math.min(s.high, Math.max(s.low, Number(v.toPrecision(12)))));
+  }
   return [...new Set(vals)];
 }
 

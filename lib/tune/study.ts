@@ -238,7 +238,7 @@ export class Study implements Displayable {
         if (this.handles && Date.now() - lastLive > 1000) {
           lastLive = Date.now();
           trial.durationMs = Date.now() - t0;
-          void this.handles.table.update(this.table());
+          this.handles.table.update(this.table()).catch(() => { /* a display hiccup must not fail the trial */ });
         }
         return pruneReason !== null;
       },

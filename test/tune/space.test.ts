@@ -44,7 +44,8 @@ describe('searchSpace', () => {
   it('grid enumerates the product of per-dimension values', () => {
     expect(space.grid(3)).toHaveLength(3 * 3 * 3 * 3 * 3);
     expect(space.gridValues('layers', 3)).toEqual([1, 3, 4]); // 1, 2.5→3, 4
-    expect(space.gridValues('lr', 4).map((v) => +(v as number).toPrecision(6))).toEqual([1e-4, 1e-3, 1e-2, 1e-1]);
+    expect(space.gridValues('lr', 4)).toEqual([1e-4, 1e-3, 1e-2, 1e-1]); // exact decimals on a log grid
+    expect(searchSpace({ lr: float(1e-4, 1e-2, { log: true }) }).gridValues('lr', 3)).toEqual([1e-4, 1e-3, 1e-2]);
     const small = searchSpace({ a: float(0, 1), b: int(1, 2), c: choice(['x', 'y', 'z']) });
     expect(small.grid(3)).toHaveLength(3 * 2 * 3); // int(1,2) has only two values
     expect(small.grid(3)[0]).toEqual({ a: 0, b: 1, c: 'x' });
