@@ -154,6 +154,10 @@ export async function exportGenerator(model: LayersModel, dir: string, opts: Exp
       manifest.push({ name: spec.name, shape: spec.shape, dtype: 'float32' });
     }
   }
+  if (model.inputs.length === 2 && !(opts.meta?.numClasses ?? described.numClasses)) {
+    throw new Error('Expected the number of classes of this conditional generator (it has no Embedding layer to read it from); '
+      + 'got none. Pass { meta: { numClasses } }.');
+  }
   const weights = Buffer.concat(chunks);
   const meta: ExportMeta = {
     format: 'ganbook-generator/1',

@@ -6,6 +6,9 @@ import { exportGenerator, generate, loadExport } from '../../lib/serve/export';
 import { MAX_REDRAWS, sampleLatent } from '../../lib/serve/latent';
 import { float16Bits, float16Value, pruneByMagnitude, toUint8 } from '../../lib/serve/quantize';
 import { tinyGenerator, tmpDir } from './fixtures';
+import { buildGan, disposeGan } from '../../lib/models/build';
+import { conditionalGan } from '../../lib/models/config';
+import { loadGenerator, saveGenerator } from '../../lib/models/io';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const webLatent = require('../../lib/serve/web/latent.js') as { sampleLatent: typeof sampleLatent };
@@ -124,5 +127,35 @@ describe('exportGenerator / loadExport', () => {
     await expect(loadExport(path.join(dir, 'nope'))).rejects.toThrow(/Expected an exported generator at .*model\.json; got no such file/);
     expect(() => generate(g, { latentDim: 8, numClasses: 0 }, { count: 1, seed: 1, label: 2 }))
       .toThrow('Expected no label: this generator is unconditional; got label 2. Remove it.');
+  });
+
+  it('interoperates with lib/models: serves saveGenerator folders, and loadGenerator reads exports', async () => {
+    const gan = buildGan(conditionalGan({ arch: 'fc', latentDim: 16, generator: { widths: [32] }, discriminator: { widths: [32] } }));
+    const saved = tmpDir();
+    await saveGenerator(gan, saved, { dataset: 'mnist' });
+    const a = await loadExport(saved);
+    expect(a.meta).toMatchObject({ latentDim: 16, imageShape: [28, 28, 1], numClasses: 10, dataset: 'mnist' });
+    const exported = tmpDir();
+    await exportGenerator(gan.generator, exported, { quantize: 'float16', meta: { config: gan.config as unknown as Record<string, unknown>, dataset: 'mnist' } });
+    const b = await loadGenerator(exported);
+    expect(b.meta).toMatchObject({ format: 'ganbook-generator/1', latentDim: 16, numClasses: 10, imageShape: [28, 28, 1], config: gan.config });
+    const x = generate(a.model, a.meta, { count: 2, seed: 1, label: 4 });
+    const y = generate(b.model, b.meta, { count: 2, seed: 1, label: 4 });
+    expect(tf.tidy(() => x.sub(y).abs().max().dataSync()[0])).toBeLessThan(0.01);
+    tf.dispose([x, y]);
+    a.model.dispose();
+    b.model.dispose();
+    disposeGan(gan);
+  });
+
+  it('asks for numClasses when a conditional generator has no Embedding layer', async () => {
+    const z = tf.input({ shape: [4] });
+    const l = tf.input({ shape: [1] });
+    const x = tf.layers.reshape({ targetShape: [2, 2, 2] }).apply(tf.layers.dense({ units: 8 }).apply(tf.layers.concatenate().apply([z, l]))) as import('../../lib/backend').SymbolicTensor;
+    const m = tf.model({ inputs: [z, l], outputs: x });
+    await expect(exportGenerator(m, tmpDir())).rejects.toThrow('Pass { meta: { numClasses } }.');
+    const r = await exportGenerator(m, tmpDir(), { meta: { numClasses: 5 } });
+    expect(r.meta.numClasses).toBe(5);
+    m.dispose();
   });
 });
