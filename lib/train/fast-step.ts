@@ -67,6 +67,18 @@ export interface FastGanStep {
    * the caller disposes them.
    */
   step(batch: FastStepBatch): { dLoss: Scalar; gLoss: Scalar };
+  /**
+   * Fast mode keeps its own Adam moments. This writes them into the optimizers given at creation
+   * (`optimizer.setWeights`, tfjs' slot layout: iterations, then every m, then every v, in
+   * `model.trainableWeights` order), so `optimizer.getWeights()` and checkpoints see the same
+   * state the reference would have. Call it before saving a checkpoint. No-op in reference mode.
+   */
+  exportToOptimizers(): Promise<void>;
+  /**
+   * The reverse, after a checkpoint restore into the optimizers: continues from their
+   * iterations and moments. No-op in reference mode or when they have no state yet.
+   */
+  importFromOptimizers(): Promise<void>;
   /** Frees the optimizer state and kept constants (the models are left alone). */
   dispose(): void;
 }
@@ -377,6 +389,22 @@ class FlatAdam {
 
   get iterations(): number { return this.t; }
 
+  /** Per-variable first and second moments (new tensors, in `vars` order; the caller disposes). */
+  slots(): { m: Tensor[]; v: Tensor[] } {
+    return tf.tidy(() => {
+      const split = (flat: Tensor) => this.o.splitV(flat, this.sizes).map((p, i) => tf.keep(this.o.reshape(p, this.vars[i].shape)));
+      return { m: split(this.m), v: split(this.v) };
+    });
+  }
+
+  /** Replaces the state: `t` updates done, moments per variable in `vars` order. */
+  load(t: number, m: Tensor[], v: Tensor[]): void {
+    const flat = (xs: Tensor[]) => tf.tidy(() => tf.keep(this.o.concat0(xs.map((x) => this.o.reshape(x, [-1])))));
+    const nm = flat(m), nv = flat(v);
+    this.m.dispose(); this.v.dispose();
+    this.m = nm; this.v = nv; this.t = t;
+  }
+
   dispose(): void {
     this.m.dispose(); this.v.dispose();
     this.consts.forEach((c) => c.dispose());
@@ -449,7 +477,7 @@ export function createFastGanStep(models: FastStepModels, optimizers?: Partial<F
     reason = err.message;
   }
   if (reason !== undefined || !planG || !planD || !pG || !pD) return referenceStep(models, optimizers, reason ?? 'unsupported');
-  return fastStep(models, planG, planD, pG, pD);
+  return fastStep(models, planG, planD, pG, pD, optimizers);
 }
 
 function referenceStep(models: FastStepModels, optimizers: Partial<FastStepOptimizers> | undefined, reason: string): FastGanStep {
@@ -461,13 +489,48 @@ function referenceStep(models: FastStepModels, optimizers: Partial<FastStepOptim
     mode: 'reference', reason,
     get iterations() { return iterations; },
     step(b) { iterations++; return referenceGanStep(models, opt, b); },
+    async exportToOptimizers() { /* the optimizers hold the state */ },
+    async importFromOptimizers() { /* the optimizers hold the state */ },
     dispose() { own.forEach((o) => o.dispose()); },
   };
 }
 
-function fastStep(models: FastStepModels, planG: NetPlan, planD: NetPlan, pG: AdamParams, pD: AdamParams): FastGanStep {
+/** tfjs Adam's private slots (to dispose the old ones before `setWeights`, which would leak them). */
+interface AdamSlots { accumulatedFirstMoment?: { variable: Tensor }[]; accumulatedSecondMoment?: { variable: Tensor }[] }
+
+async function exportAdam(adam: FlatAdam, model: LayersModel, plan: NetPlan, opt: Optimizer): Promise<void> {
+  const order = model.trainableWeights.map((w) => plan.vars.indexOf(w.read() as Variable));
+  const { m, v } = adam.slots();
+  const names = order.map((j) => plan.vars[j].name);
+  const iter = tf.scalar(adam.iterations, 'int32');
+  const slots = opt as unknown as AdamSlots;
+  for (const s of [...(slots.accumulatedFirstMoment ?? []), ...(slots.accumulatedSecondMoment ?? [])]) s.variable.dispose();
+  await opt.setWeights([{ name: 'iter', tensor: iter },
+    ...order.map((j, i) => ({ name: `${names[i]}/m`, tensor: m[j] })), ...order.map((j, i) => ({ name: `${names[i]}/v`, tensor: v[j] }))]);
+  tf.dispose([iter, ...m, ...v]);
+}
+
+async function importAdam(adam: FlatAdam, model: LayersModel, plan: NetPlan, opt: Optimizer): Promise<void> {
+  const w = await opt.getWeights();
+  const n = plan.vars.length;
+  const t = (await w[0].tensor.data())[0];
+  if (w.length !== 1 + 2 * n || !t) return; // no state yet
+  const order = model.trainableWeights.map((x) => plan.vars.indexOf(x.read() as Variable));
+  const m: Tensor[] = new Array(n), v: Tensor[] = new Array(n);
+  order.forEach((j, i) => { m[j] = w[1 + i].tensor; v[j] = w[1 + n + i].tensor; });
+  adam.load(t, m, v);
+  w[0].tensor.dispose();
+}
+
+function fastStep(models: FastStepModels, planG: NetPlan, planD: NetPlan, pG: AdamParams, pD: AdamParams,
+  optimizers: Partial<FastStepOptimizers> | undefined): FastGanStep {
   const o = nativeOps();
   const adamG = new FlatAdam(o, planG.vars, pG), adamD = new FlatAdam(o, planD.vars, pD);
+  const needOpt = (which: 'generator' | 'discriminator'): Optimizer => {
+    const opt = optimizers?.[which];
+    if (!opt) throw new Error(`Expected a ${which} optimizer passed to createFastGanStep to sync Adam state with; got none.`);
+    return opt;
+  };
   const kept = new Map<string, Tensor>();
   const constant = (key: string, make: () => Tensor) => {
     let t = kept.get(key);
@@ -559,6 +622,14 @@ function fastStep(models: FastStepModels, planG: NetPlan, planD: NetPlan, pG: Ad
         gLoss = tf.keep(lg as Scalar);
       });
       return { dLoss, gLoss };
+    },
+    async exportToOptimizers() {
+      await exportAdam(adamG, models.generator, planG, needOpt('generator'));
+      await exportAdam(adamD, models.discriminator, planD, needOpt('discriminator'));
+    },
+    async importFromOptimizers() {
+      await importAdam(adamG, models.generator, planG, needOpt('generator'));
+      await importAdam(adamD, models.discriminator, planD, needOpt('discriminator'));
     },
     dispose() {
       adamG.dispose(); adamD.dispose();

@@ -45,9 +45,53 @@ describe('createFastGanStep (reference DCGAN)', () => {
     [ref.g, ref.d, fst.g, fst.d].forEach((m) => m.dispose());
   });
 
-  it('keeps the tensor count flat across steps', () => {
+  it('exports its Adam state into the tfjs optimizers (checkpoints) and resumes from them', async () => {
+    const ref = referenceDcgan(6), fst = referenceDcgan(7);
+    copyWeights(ref.g, fst.g); copyWeights(ref.d, fst.d);
+    const B = 8, adam = () => tf.train.adam(2e-4, 0.5);
+    const optR = { generator: adam(), discriminator: adam() }, optF = { generator: adam(), discriminator: adam() };
+    const fast = createFastGanStep({ generator: fst.g, discriminator: fst.d }, optF);
+    const real = tf.randomUniform([B, 28, 28, 1], -1, 1, 'float32', 5);
+    const both = (i: number, f: { step: typeof fast.step }) => {
+      const z = tf.randomNormal([B, 100], 0, 1, 'float32', 50 + i);
+      const r = referenceGanStep({ generator: ref.g, discriminator: ref.d }, optR, { real, z });
+      const q = f.step({ real, z });
+      const out = [r.gLoss.dataSync()[0], q.gLoss.dataSync()[0]];
+      tf.dispose([z, r.dLoss, r.gLoss, q.dLoss, q.gLoss]);
+      return out;
+    };
+    both(0, fast); both(1, fast);
+    await fast.exportToOptimizers();
+    for (const which of ['generator', 'discriminator'] as const) {
+      const wr = await optR[which].getWeights(), wf = await optF[which].getWeights();
+      expect(wf.length).toBe(wr.length);
+      expect(wf[0].tensor.dataSync()[0]).toBe(2);
+      for (let i = 1; i < wr.length; i++) {
+        expect(wf[i].tensor.shape).toEqual(wr[i].tensor.shape);
+        expect(maxAbsDiff(wr[i].tensor, wf[i].tensor), `${which} slot ${wr[i].name}`).toBeLessThan(1e-6);
+      }
+    }
+    // "Checkpoint restore": new optimizers loaded from optF's weights, a new fast step imports them.
+    const restored = { generator: adam(), discriminator: adam() };
+    for (const which of ['generator', 'discriminator'] as const) {
+      await restored[which].setWeights((await optF[which].getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() })));
+    }
+    const resumed = createFastGanStep({ generator: fst.g, discriminator: fst.d }, restored);
+    await resumed.importFromOptimizers();
+    expect(resumed.iterations).toBe(2);
+    const [rg, fg] = both(2, resumed);
+    expect(Math.abs(rg - fg)).toBeLessThan(1e-5);
+    const wr = ref.d.getWeights(), wf = fst.d.getWeights();
+    wr.forEach((w, i) => expect(maxAbsDiff(w, wf[i]), `D weight ${i}`).toBeLessThan(2e-5));
+    real.dispose(); fast.dispose(); resumed.dispose();
+    [optR, optF, restored].forEach((o) => { o.generator.dispose(); o.discriminator.dispose(); });
+    [ref.g, ref.d, fst.g, fst.d].forEach((m) => m.dispose());
+  });
+
+  it('keeps the tensor count flat across steps (and optimizer exports)', async () => {
     const { g, d } = referenceDcgan(3);
-    const fast = createFastGanStep({ generator: g, discriminator: d });
+    const opt = { generator: tf.train.adam(2e-4, 0.5), discriminator: tf.train.adam(2e-4, 0.5) };
+    const fast = createFastGanStep({ generator: g, discriminator: d }, opt);
     const real = tf.randomUniform([8, 28, 28, 1], -1, 1);
     const one = () => {
       const z = tf.randomNormal([8, 100]);
@@ -55,10 +99,11 @@ describe('createFastGanStep (reference DCGAN)', () => {
       [z, r.dLoss, r.gLoss].forEach((t) => t.dispose());
     };
     one(); one();
+    await fast.exportToOptimizers();
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) one();
+    for (let i = 0; i < 3; i++) { one(); await fast.exportToOptimizers(); }
     expect(tf.memory().numTensors).toBe(before);
-    fast.dispose(); real.dispose(); g.dispose(); d.dispose();
+    fast.dispose(); real.dispose(); g.dispose(); d.dispose(); opt.generator.dispose(); opt.discriminator.dispose();
   });
 
   it('falls back to the reference formulation, saying why, for unsupported models', () => {
