@@ -23,6 +23,7 @@ import { nonSaturatingLoss, wassersteinLoss, type GanLosses } from './losses';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
 import { discriminatorStep, generatorStep } from './step';
+import { createFastGanStep, type FastGanStep } from './fast-step';
 
 /** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
 export interface TrainerOptions {
@@ -70,6 +71,12 @@ export interface TrainerOptions {
   liveEvery?: number;
   /** Callbacks (see {@link TrainerCallbacks}). */
   callbacks?: TrainerCallbacks[];
+  /**
+   * Use the native fast step of `./fast-step` (same update, fewer TensorFlow ops) when the setup
+   * allows it: non-saturating loss without label smoothing, nCritic 1, unconditional, the default
+   * `losses` object. Otherwise (and on other backends) the reference step runs. Default false.
+   */
+  fastStep?: boolean;
 }
 
 /** One step's numbers. */
@@ -130,7 +137,7 @@ function resolve(config: GanConfig, o: TrainerOptions): Resolved {
     batchSize: 64, lrG: w ? 1e-4 : 2e-4, lrD: w ? 1e-4 : 2e-4, beta1: w ? 0 : 0.5, beta2: w ? 0.9 : 0.999,
     labelSmoothing: 0, nCritic: w ? 5 : 1, gpWeight: w ? 10 : 0, ema: 0, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
-    tensorboard: true, pricePerHour: 0, liveEvery: 10,
+    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: false,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     callbacks: o.callbacks ?? [],
   } as Resolved;
@@ -191,6 +198,8 @@ export class GanTrainer {
   private readonly fixedLabels: Tensor2D | null;
   private readonly dropoutLayers: { seed?: number }[];
   private lastCheckpoint: string | null = null;
+  private fast: FastGanStep | null = null;
+  private readonly defaultLosses: GanLosses;
 
   constructor(gan: Gan, data: TrainData, options: TrainerOptions = {}) {
     this.gan = gan;
@@ -202,6 +211,10 @@ export class GanTrainer {
     if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
     this.optimizers = this.makeOptimizers();
     this.losses = gan.config.loss === 'wgan-gp' ? wassersteinLoss() : nonSaturatingLoss({ labelSmoothing: o.labelSmoothing });
+    this.defaultLosses = this.losses;
+    if (o.fastStep && gan.config.loss === 'nonsaturating' && o.labelSmoothing === 0 && o.nCritic === 1 && !gan.numClasses) {
+      this.fast = createFastGanStep(gan, this.optimizers);
+    }
     this.fixedNoise = tf.randomNormal([o.numSamples, gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, FIXED_NOISE_TAG)) as Tensor2D;
     this.fixedLabels = gan.numClasses
       ? tf.tensor2d(Float32Array.from({ length: o.numSamples }, (_, i) => i % gan.numClasses), [o.numSamples, 1])
@@ -265,6 +278,29 @@ export class GanTrainer {
    */
   async step(): Promise<StepLog> {
     const t0 = performance.now();
+    if (this.fast && this.losses !== this.defaultLosses) {
+      // Custom losses need the reference step: hand the fast step's Adam state back for good.
+      await this.fast.exportToOptimizers();
+      this.fast.dispose();
+      this.fast = null;
+    }
+    const { dLoss, gLoss, gp } = this.fast ? this.fastStepOnce() : this.referenceStep();
+    if (this.emaGenerator) this.updateEma();
+    const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
+    dLoss.dispose(); gLoss.dispose(); gp?.dispose();
+    this.stepCount++;
+    const seconds = (performance.now() - t0) / 1000;
+    this.wallSeconds += seconds;
+    const log: StepLog = { step: this.stepCount, dLoss: dv[0], gLoss: gv[0], epoch: this.epoch, seconds };
+    if (gpv) log.gp = gpv[0];
+    if (!isFiniteNum(log.dLoss) || !isFiniteNum(log.gLoss)) await this.onNonFinite(log);
+    this.history.push(gpv ? { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss, gp: log.gp } : { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss });
+    await this.afterStep(log);
+    return log;
+  }
+
+  /** The reference step: nCritic critic updates, then one generator update (see `./step`). */
+  private referenceStep(): { dLoss: Scalar; gLoss: Scalar; gp?: Scalar } {
     const o = this.options;
     const m = this.gan;
     let dLoss!: Scalar, gp: Scalar | undefined, labels: Tensor2D | undefined, z!: Tensor2D;
@@ -283,18 +319,20 @@ export class GanTrainer {
     if (o.nCritic > 1) { z.dispose(); z = this.noise(o.nCritic); }
     const gLoss = generatorStep(m, this.optimizers.generator, { real: z, z, labels }, this.losses);
     z.dispose(); labels?.dispose();
-    if (this.emaGenerator) this.updateEma();
-    const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
-    dLoss.dispose(); gLoss.dispose(); gp?.dispose();
-    this.stepCount++;
-    const seconds = (performance.now() - t0) / 1000;
-    this.wallSeconds += seconds;
-    const log: StepLog = { step: this.stepCount, dLoss: dv[0], gLoss: gv[0], epoch: this.epoch, seconds };
-    if (gpv) log.gp = gpv[0];
-    if (!isFiniteNum(log.dLoss) || !isFiniteNum(log.gLoss)) await this.onNonFinite(log);
-    this.history.push(gpv ? { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss, gp: log.gp } : { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss });
-    await this.afterStep(log);
-    return log;
+    return gp ? { dLoss, gLoss, gp } : { dLoss, gLoss };
+  }
+
+  /** The native fast step (./fast-step): same batch and noise as the reference step. */
+  private fastStepOnce(): { dLoss: Scalar; gLoss: Scalar; gp?: Scalar } {
+    this.seedDropout(0);
+    const b = this.data.batch(this.batchesDrawn++);
+    const z = this.noise(0);
+    try {
+      return this.fast!.step({ real: b.real, z });
+    } finally {
+      disposeBatch(b);
+      z.dispose();
+    }
   }
 
   private seedDropout(k: number): void {
@@ -373,6 +411,7 @@ export class GanTrainer {
   }
 
   private async tensorsForCheckpoint(): Promise<{ tensors: NamedTensors; temp: Tensor[] }> {
+    await this.fast?.exportToOptimizers();
     const tensors: NamedTensors = {};
     const temp: Tensor[] = [];
     this.gan.generator.getWeights().forEach((t, i) => { tensors[`g/${i}`] = t; });
@@ -440,6 +479,11 @@ export class GanTrainer {
       this.optimizers = this.makeOptimizers();
       await this.optimizers.generator.setWeights(take('optG').map((tensor, i) => ({ name: `optG/${i}`, tensor })));
       await this.optimizers.discriminator.setWeights(take('optD').map((tensor, i) => ({ name: `optD/${i}`, tensor })));
+      if (this.fast) {
+        this.fast.dispose();
+        this.fast = createFastGanStep(this.gan, this.optimizers);
+        await this.fast.importFromOptimizers();
+      }
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
     }
@@ -561,6 +605,12 @@ export class GanTrainer {
     this.optimizers.generator.dispose();
     this.optimizers.discriminator.dispose();
     this.emaGenerator?.dispose();
+    this.fast?.dispose();
+  }
+
+  /** `'fast'` when the native fast step runs, else `'reference'`. */
+  get stepMode(): 'fast' | 'reference' {
+    return this.fast?.mode === 'fast' && this.losses === this.defaultLosses ? 'fast' : 'reference';
   }
 }
 

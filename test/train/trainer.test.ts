@@ -197,3 +197,28 @@ describe('generator export', () => {
     t.dispose(); disposeGan(gan);
   });
 });
+
+describe('fastStep option (lib/train/fast-step)', () => {
+  it('runs the native fast step, agrees with the reference step and resumes exactly', async () => {
+    const cfg = tinyDcgan();
+    const ref = await losses(cfg, { seed: 9 }, 3);
+    const gan = buildGan(cfg);
+    const t = new GanTrainer(gan, data, { ...base, seed: 9, fastStep: true });
+    expect(t.stepMode).toBe('fast');
+    for (let i = 0; i < 3; i++) await t.step();
+    t.history.forEach((h, i) => { expect(h.dLoss).toBeCloseTo(ref[i][0], 3); expect(h.gLoss).toBeCloseTo(ref[i][1], 3); });
+    t.dispose(); disposeGan(gan);
+
+    const opts: TrainerOptions = { ...base, seed: 9, fastStep: true, checkpointEvery: 2 };
+    const full = await losses(cfg, opts, 4);
+    const ganA = buildGan(cfg);
+    const a = new GanTrainer(ganA, data, { ...opts, runsDir: path.join(tmp, 'fast-resume') });
+    await a.fit({ steps: 2 });
+    a.dispose(); disposeGan(ganA);
+    const b = await GanTrainer.resume(a.run!.dir, data, { live: false });
+    expect(b.stepMode).toBe('fast');
+    for (let i = 0; i < 2; i++) await b.step();
+    expect(b.history.map((x) => [x.dLoss, x.gLoss])).toEqual(full);
+    b.dispose(); disposeGan(b.gan);
+  });
+});
