@@ -63,7 +63,7 @@ export interface ClassifierStats {
   /** Number of test images the mean and covariance were computed on (the whole test set). */
   n: number;
   mean: number[];
-  /** Population-normalised? No: sample covariance (divided by n - 1), row-major `featureDim²`. */
+  /** Sample covariance (divided by n - 1, as `np.cov`), row-major `featureDim x featureDim`. */
   cov: number[];
   /** Number of rows in `features.bin` (a seeded subsample of the test set). */
   subsample: number;

@@ -31,6 +31,20 @@ describe('committed classifiers', () => {
     expect(clf.stats.cov).toHaveLength(64 * 64);
     expect(clf.realFeatures.length).toBe(clf.stats.subsample * 64);
   });
+
+  it('Fashion-MNIST classifier: ≥ 90% on the whole test set when trained, ≥ 87% on a 400-image slice here', async () => {
+    const clf = await loadClassifier('fashion-mnist');
+    expect(clf.stats.testAccuracy).toBeGreaterThanOrEqual(0.9);
+    const ds = await loadDataset('fashion-mnist', { split: 'test', limit: 400 });
+    const out = classify(clf, ds.images);
+    let correct = 0;
+    for (let i = 0; i < out.n; i++) {
+      const row = out.probs.subarray(i * 10, i * 10 + 10);
+      if (row.indexOf(Math.max(...row)) === ds.labels![i]) correct++;
+    }
+    expect(correct / out.n).toBeGreaterThanOrEqual(0.87);
+    ds.dispose();
+  });
 });
 
 describe('classifier-based scores on MNIST', () => {
