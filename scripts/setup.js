@@ -290,6 +290,10 @@ function kernelspec() {
   if (!specs.ganbook) fail('kernelspec', `Jupyter does not list the ganbook kernel\n${r.out.slice(-1000)}`,
     'check kernel/jupyter/kernels/ganbook/kernel.json exists (git checkout), then rerun.');
   ok(`Jupyter kernelspec "ganbook" -> ${path.relative(root, specs.ganbook.resource_dir)}`);
+  // kernel/layer.js hooks tslab internals: refuse a tslab it was not written for.
+  const layer = run(process.execPath, [path.join(root, 'kernel', 'ganbook-kernel.js'), '--check'], { capture: true });
+  if (!layer.ok) fail('kernelspec', layer.out.trim(), 'reinstall the pinned tslab (`npm ci`), or update kernel/layer.js for the new tslab.');
+  ok(layer.out.trim());
 }
 
 // ---------------------------------------------------------------- system packages (apt)
