@@ -26,14 +26,14 @@ function referenceScript(): string {
   return path.join(dir, 'tfjs_dcgan.js');
 }
 
-async function worker(batch: number, steps: number): Promise<void> {
+async function worker(batch: number, steps: number, fast: boolean): Promise<void> {
   const { tf } = await import('../../lib/backend');
   const { buildGan } = await import('../../lib/models/build');
   const { dcgan } = await import('../../lib/models/config');
   const { GanTrainer } = await import('../../lib/train/trainer');
   const gan = buildGan(dcgan());
   const data = tf.randomUniform([batch * 10, 28, 28, 1], -1, 1, 'float32', 1) as import('../../lib/backend').Tensor4D;
-  const t = new GanTrainer(gan, data, { batchSize: batch, runsDir: null, sampleEvery: 0, checkpointEvery: 0, live: false, range: '[-1,1]' });
+  const t = new GanTrainer(gan, data, { batchSize: batch, runsDir: null, sampleEvery: 0, checkpointEvery: 0, live: false, range: '[-1,1]', fastStep: fast });
   for (let i = 0; i < 3; i++) await t.step();
   const tensorsBefore = tf.memory().numTensors;
   const cpu0 = process.cpuUsage();
@@ -43,7 +43,7 @@ async function worker(batch: number, steps: number): Promise<void> {
   const c = process.cpuUsage(cpu0);
   const flops = t.flopsPerStep;
   console.log(JSON.stringify({
-    impl: 'ganbook-trainer', batch, steps, msPerStep: +ms.toFixed(2), cpuMsPerStep: +((c.user + c.system) / 1000 / steps).toFixed(2),
+    impl: fast ? `ganbook-trainer-fast (${t.stepMode})` : 'ganbook-trainer', batch, steps, msPerStep: +ms.toFixed(2), cpuMsPerStep: +((c.user + c.system) / 1000 / steps).toFixed(2),
     imagesPerSecond: +(batch / (ms / 1000)).toFixed(1), gflopsPerSecond: +(flops / (ms / 1000) / 1e9).toFixed(2), gflopPerStep: +(flops / 1e9).toFixed(3),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tensorsBefore, tensorsAfter: tf.memory().numTensors,
   }));
@@ -67,26 +67,31 @@ export async function run(opts: TrainerBenchOptions = {}): Promise<Record<string
   const tsNode = path.join(root, 'node_modules', 'ts-node', 'dist', 'bin.js');
   const hook = path.join(__dirname, 'speed-cpu-hook.js');
   const ref = referenceScript();
-  const tr: M[] = [], rf: M[] = [], wall: number[] = [], cpu: number[] = [];
+  const tr: M[] = [], rf: M[] = [], fs_: M[] = [], wall: number[] = [], cpu: number[] = [], fastCpu: number[] = [];
   const notes: string[] = [];
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}: raw tfjs-node reference...`);
     const a = child(process.execPath, [...(fs.existsSync(hook) ? ['-r', hook] : []), ref, String(batch), String(steps)], { NODE_PATH: path.join(root, 'node_modules') });
     log(`round ${r + 1}/${rounds}: GanTrainer...`);
     const b = child(process.execPath, [tsNode, '--transpile-only', __filename, '--worker', String(batch), String(steps)]);
+    log(`round ${r + 1}/${rounds}: GanTrainer with fastStep...`);
+    const c = child(process.execPath, [tsNode, '--transpile-only', __filename, '--worker', String(batch), String(steps), '--fast']);
     if ('error' in a) { notes.push(`reference: ${a.error}`); continue; }
     if ('error' in b) { notes.push(`trainer: ${b.error}`); continue; }
     rf.push(a); tr.push(b);
     wall.push(b.msPerStep / a.msPerStep);
     if (a.cpuMsPerStep && b.cpuMsPerStep) cpu.push(b.cpuMsPerStep / a.cpuMsPerStep);
+    if ('error' in c) notes.push(`trainer fastStep: ${c.error}`);
+    else { fs_.push(c); if (a.cpuMsPerStep && c.cpuMsPerStep) fastCpu.push(c.cpuMsPerStep / a.cpuMsPerStep); }
   }
   const load = os.loadavg()[0];
   if (load > os.cpus().length) notes.push(`machine busy (load ${load.toFixed(1)} on ${os.cpus().length} cores): wall-clock numbers are inflated; the CPU-time ratio is the fairer one.`);
   const pick = (ms: M[]): (M & { allMsPerStep: number[] }) | null => (ms.length ? { ...ms[ms.indexOf(ms.slice().sort((x, y) => x.msPerStep - y.msPerStep)[Math.floor((ms.length - 1) / 2)])], allMsPerStep: ms.map((m) => m.msPerStep) } : null);
   const out = {
     section: 'trainer', batch, steps, rounds,
-    trainer: pick(tr), reference: pick(rf),
-    ratio: { wall: +median(wall).toFixed(3), cpu: cpu.length ? +median(cpu).toFixed(3) : null, goal: '<= 1.05' },
+    trainer: pick(tr), reference: pick(rf), trainerFastStep: pick(fs_),
+    ratio: { wall: +median(wall).toFixed(3), cpu: cpu.length ? +median(cpu).toFixed(3) : null, goal: '<= 1.05',
+      fastStepCpu: fastCpu.length ? +median(fastCpu).toFixed(3) : null },
     load: +load.toFixed(1), notes,
   };
   if (!opts.json) {
@@ -96,6 +101,8 @@ export async function run(opts: TrainerBenchOptions = {}): Promise<Record<string
       console.log(`  raw tfjs-node reference : ${f.msPerStep} ms/step (CPU ${f.cpuMsPerStep ?? '?'} ms/step), ${f.tensors} tensors`);
       console.log(`  GanTrainer              : ${t.msPerStep} ms/step (CPU ${t.cpuMsPerStep} ms/step), ${t.imagesPerSecond} images/s, ${t.gflopsPerSecond} GFLOP/s (${t.gflopPerStep} GFLOP/step), peak RSS ${t.peakRssMB} MB, tensors ${t.tensorsBefore} → ${t.tensorsAfter}`);
       console.log(`  ratio trainer/reference : wall ${out.ratio.wall}, CPU ${out.ratio.cpu} (goal ≤ 1.05)`);
+      const fst = out.trainerFastStep as Record<string, unknown> | null;
+      if (fst) console.log(`  GanTrainer fastStep     : ${fst.msPerStep} ms/step (CPU ${fst.cpuMsPerStep} ms/step, ${fst.impl}), CPU ratio to reference ${out.ratio.fastStepCpu}`);
     }
     for (const n of notes) console.log(`  note: ${n}`);
   }
@@ -107,7 +114,7 @@ if (require.main === module) {
   const num = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? Number(argv[i + 1]) : undefined; };
   const wi = argv.indexOf('--worker');
   if (wi >= 0) {
-    worker(Number(argv[wi + 1]), Number(argv[wi + 2])).catch((e) => { console.error(e); process.exit(1); });
+    worker(Number(argv[wi + 1]), Number(argv[wi + 2]), argv.includes('--fast')).catch((e) => { console.error(e); process.exit(1); });
   } else {
     run({ json: argv.includes('--json'), batch: num('--batch'), steps: num('--steps'), rounds: num('--rounds') })
       .then((r) => { if (argv.includes('--json')) console.log(JSON.stringify(r)); })
