@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tf } from '../../lib/backend';
+import { tf, type Tensor } from '../../lib/backend';
 import { loadDataset } from '../../lib/data/load';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { fcGan } from '../../lib/models/config';
@@ -21,7 +21,7 @@ describe('scoring the checkpoints of a run', () => {
     await trainer.fit({ steps: 4 });
     const runDir = trainer.run!.dir;
     const z = tf.randomNormal([3, 8], 0, 1, 'float32', 1);
-    const expected = (gan.generator.predict(z) as tf.Tensor).arraySync();
+    const expected = (gan.generator.predict(z) as Tensor).arraySync();
     trainer.dispose();
     disposeGan(gan);
 
@@ -29,7 +29,7 @@ describe('scoring the checkpoints of a run', () => {
     expect(cks.map((c) => c.step)).toEqual(expect.arrayContaining([2, 4]));
     const g = loadCheckpointGenerator(runDir, cks.at(-1)!.dir);
     expect(g.meta).toMatchObject({ latentDim: 8, numClasses: 0, step: 4 });
-    const got = (g.model.predict(z) as tf.Tensor).arraySync() as number[][][][];
+    const got = (g.model.predict(z) as Tensor).arraySync() as number[][][][];
     expect(got[0][5][5][0]).toBeCloseTo((expected as number[][][][])[0][5][5][0], 6);
     g.model.dispose();
 
