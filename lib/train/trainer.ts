@@ -275,6 +275,11 @@ export class GanTrainer {
   /**
    * One training step: `nCritic` discriminator updates then one generator update. Reads both
    * losses; on NaN/Inf restores the last good checkpoint and throws {@link NonFiniteLossError}.
+   *
+   * @example
+   * ```ts
+   * const log = await trainer.step(); // { step: 1, dLoss: 1.39, gLoss: 0.69, epoch: 0.001, seconds: 0.15 }
+   * ```
    */
   async step(): Promise<StepLog> {
     const t0 = performance.now();
@@ -525,6 +530,12 @@ export class GanTrainer {
    * AbortSignal; default: the kernel's interrupt, `interruptSignal()`) at step boundaries:
    * checkpoints and returns `stopped: 'interrupted'`.
    * A NaN/Inf loss returns `stopped: 'nan'` with the message (weights restored).
+   *
+   * @example
+   * ```ts
+   * const r = await trainer.fit({ epochs: 5 });            // or { steps: 1000, signal }
+   * r.stopped; r.runDir; r.final.gLoss; r.ledger.estimatedCost;
+   * ```
    */
   async fit(opts: { steps?: number; epochs?: number; signal?: AbortSignal; live?: boolean; callbacks?: TrainerCallbacks[] } = {}): Promise<FitResult> {
     if (opts.steps === undefined && opts.epochs === undefined) throw new Error('Expected fit({ steps }) or fit({ epochs }); got neither.');
