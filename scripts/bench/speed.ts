@@ -177,8 +177,9 @@ export async function run(opts: SpeedOptions = {}): Promise<Record<string, unkno
   if (opts.withPython) {
     const { python, note } = pythonWithFrameworks(log);
     if (python) {
-      impls.push({ name: 'keras', cmd: python, args: [path.join(ref, 'keras_dcgan.py'), String(batch), String(steps)] });
-      impls.push({ name: 'pytorch', cmd: python, args: [path.join(ref, 'torch_dcgan.py'), 'cpu', String(batch), String(steps)] });
+      const hook = path.join(__dirname, 'speed-cpu-hook.py'), env = { GANBOOK_BENCH_STEPS: String(steps) };
+      impls.push({ name: 'keras', cmd: python, args: [hook, path.join(ref, 'keras_dcgan.py'), String(batch), String(steps)], env });
+      impls.push({ name: 'pytorch', cmd: python, args: [hook, path.join(ref, 'torch_dcgan.py'), 'cpu', String(batch), String(steps)], env });
     } else {
       notes.push(`Keras/PyTorch skipped: ${note}`);
     }
