@@ -98,7 +98,7 @@ export function paramsChart(trials: readonly TrialRecord[], space: SearchSpace, 
     const values = rows.map((t) => ({ x: t.params[name], value: t.value, trial: t.number, state: t.state, best: trials[b] === t ? 'best' : 'other' }));
     const x = s.type === 'choice'
       ? { field: 'x', type: 'nominal', title: name, sort: s.values.map(String) }
-      : { field: 'x', type: 'quantitative', title: `${name}${s.log ? ' (log scale)' : ''}`, scale: s.log ? { type: 'log', domain: [s.low, s.high] } : { type: 'linear', domain: [s.low, s.high], zero: false } };
+      : { field: 'x', type: 'quantitative', title: `${name}${s.log ? ' (log scale)' : ''}`, scale: s.log ? { type: 'log', domain: [s.low, s.high] } : { type: 'linear', domain: [s.low, s.high], zero: false }, ...(s.log ? { axis: logAxis(s.low, s.high) } : {}) };
     return {
       width: 180, height: 150,
       data: { values },
@@ -118,6 +118,14 @@ export function paramsChart(trials: readonly TrialRecord[], space: SearchSpace, 
     columns: opts.columns ?? Math.min(3, panels.length),
     concat: panels,
   };
+}
+
+/** Ticks at powers of ten (and the ends) for a log axis, so labels do not crowd. */
+function logAxis(low: number, high: number): Record<string, unknown> {
+  const values: number[] = [];
+  for (let k = Math.ceil(Math.log10(low) - 1e-9); k <= Math.floor(Math.log10(high) + 1e-9); k++) values.push(Number((10 ** k).toPrecision(12)));
+  if (values.length < 2) values.splice(0, values.length, low, high);
+  return { values, format: '~g', labelOverlap: true };
 }
 
 function fmt(v: unknown): unknown {
