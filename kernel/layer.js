@@ -546,8 +546,11 @@ function settle(promise, ms) {
 async function resultBundle(value) {
   let data = null;
   const display = globalThis[DISPLAY_KEY];
-  if (display && typeof display.resultBundle === 'function') {
-    try { data = await display.resultBundle(value); } catch (e) {
+  // Without lib/display/show.ts loaded, objects that display themselves still do.
+  const rich = display && typeof display.resultBundle === 'function' ? display.resultBundle
+    : (v) => (v && typeof v.toMimeBundle === 'function' ? v.toMimeBundle() : null);
+  {
+    try { data = await rich(value); } catch (e) {
       data = null;
       process.stderr.write(`ganbook: rich display failed (${e && e.message}); showing text\n`);
     }

@@ -11,9 +11,9 @@ let k: Kernel;
 beforeAll(async () => {
   // A short grace so the "loop ignores the signal" case does not take 10 s.
   k = await Kernel.start({ GANBOOK_INTERRUPT_GRACE_MS: '1500' });
-  const r = await k.execute("import { interruptSignal } from './lib';");
+  const r = await k.execute("import { interruptSignal } from './lib/display/interrupt';", { timeout: 280 });
   expect(r.reply.content.status).toBe('ok');
-});
+}, 400_000);
 afterAll(async () => { await k?.shutdown(); });
 
 const loop = (name: string) => `const ${name} = { steps: 0, checkpoint: -1 };

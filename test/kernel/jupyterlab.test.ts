@@ -27,8 +27,8 @@ const notebook = {
   metadata: { kernelspec: { name: 'ganbook', display_name: 'TypeScript (ganbook)', language: 'typescript' }, language_info: { name: 'typescript' } },
   cells: [
     { id: 'c1', cell_type: 'markdown', metadata: {}, source: '# A chart' },
-    { id: 'c2', cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: `import { show } from './lib';\nawait show(${JSON.stringify(spec)});` },
-    { id: 'c3', cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: "import { table } from './lib';\ntable([{ step: 1, loss: 0.5 }], { title: 'Losses' })" },
+    { id: 'c2', cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: `import { show } from './lib/display/show';\nawait show(${JSON.stringify(spec)});` },
+    { id: 'c3', cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: "import { table } from './lib/plot/table';\ntable([{ step: 1, loss: 0.5 }], { title: 'Losses' })" },
   ],
 };
 

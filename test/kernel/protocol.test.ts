@@ -69,12 +69,14 @@ describe('ganbook kernel protocol', () => {
 
   it('sends rich bundles for library displayables: tables, image tensors, vega-lite specs', async () => {
     const [imports, tbl, img, chart, plainTensor] = await k.executeAll([
-      "import { tf, table } from './lib';",
+      // Narrow imports (not './lib'): compiling the whole library is slow and couples this test to
+      // every module; './lib' itself is covered by test/notebooks/00-hello.test.ts.
+      "import { tf } from './lib/backend';\nimport { table } from './lib/plot/table';\nimport './lib/display/show';",
       "table([{ epoch: 1, loss: 0.6931 }, { epoch: 2, loss: 0.5 }], { title: 'Losses <&>' })",
       'tf.ones([8, 12, 1])',
       "({ title: 'line', mark: 'line', data: { values: [{ x: 0, y: 1 }, { x: 1, y: 2 }] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } })",
       'tf.tensor([1.5, 2.5])',
-    ]);
+    ], { timeout: 280 });
     expect(imports.reply.content.status).toBe('ok');
     const t = only(tbl, 'execute_result').data;
     expect(t['text/html']).toContain('<caption');
@@ -94,7 +96,18 @@ describe('ganbook kernel protocol', () => {
     const p = only(plainTensor, 'execute_result').data;
     expect(Object.keys(p)).toEqual(['text/plain']);
     expect(p['text/plain']).toContain('[1.5, 2.5]');
-  });
+  }, 300_000);
+
+  it('sends display_data with a display_id and replaces it in place with update_display_data (showLive)', async () => {
+    const r = await k.execute("import { showLive } from './lib/display/show';\nimport { table as t2 } from './lib/plot/table';\nconst live = await showLive(t2([{ step: 1 }]), { displayId: 'live-view' });\nawait live.update(t2([{ step: 2 }]));", { timeout: 280 });
+    expect(r.reply.content.status).toBe('ok');
+    const shown = only(r, 'display_data');
+    const updated = only(r, 'update_display_data');
+    expect(shown.transient).toEqual({ display_id: 'live-view' });
+    expect(updated.transient).toEqual({ display_id: 'live-view' });
+    expect(shown.data['text/html']).toContain('>1</td>');
+    expect(updated.data['text/html']).toContain('>2</td>');
+  }, 300_000);
 
   it('reports a synchronous error as an error message and an error reply with a clean traceback', async () => {
     const r = await k.execute("function explode(n: number): number {\n  if (n > 1) throw new TypeError(`bad n: ${n}`);\n  return n;\n}\nexplode(3)");
