@@ -156,6 +156,8 @@ function planOf(model: LayersModel, what: string): NetPlan {
     switch (cls) {
       case 'InputLayer': break;
       case 'Dense': {
+        const inShape = (layer as unknown as { input: { shape: unknown[] } }).input.shape;
+        if (inShape.length !== 2) throw new Unsupported(`${layer.name}: Dense on a rank-${inShape.length} input`);
         const W = lv(L.kernel)!, b = cfg.useBias === false ? null : lv(L.bias);
         addVar(W); addVar(b);
         layers.push({ kind: 'dense', W, b, act: actOf(cfg.activation) });

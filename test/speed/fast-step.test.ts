@@ -106,6 +106,40 @@ describe('createFastGanStep (reference DCGAN)', () => {
     fast.dispose(); real.dispose(); g.dispose(); d.dispose(); opt.generator.dispose(); opt.discriminator.dispose();
   });
 
+  it('matches the reference with batch norm in D (separate real/fake passes) and ReLU/sigmoid', () => {
+    const build = () => {
+      const init = (s: number) => tf.initializers.glorotUniform({ seed: s });
+      const g = tf.sequential({ layers: [
+        tf.layers.dense({ inputShape: [16], units: 7 * 7 * 8, kernelInitializer: init(1) }), tf.layers.reLU(),
+        tf.layers.reshape({ targetShape: [7, 7, 8] }),
+        tf.layers.conv2dTranspose({ filters: 1, kernelSize: 4, strides: 4, padding: 'valid', activation: 'sigmoid', kernelInitializer: init(2) })] });
+      const d = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init(3) }),
+        tf.layers.batchNormalization(), tf.layers.leakyReLU({ alpha: 0.2 }),
+        tf.layers.flatten(), tf.layers.dense({ units: 1, kernelInitializer: init(4) })] });
+      return { g, d };
+    };
+    const a = build(), b = build();
+    const opt = { generator: tf.train.adam(1e-3, 0.5), discriminator: tf.train.adam(1e-3, 0.5) };
+    const fast = createFastGanStep({ generator: b.g, discriminator: b.d }, { generator: tf.train.adam(1e-3, 0.5), discriminator: tf.train.adam(1e-3, 0.5) });
+    expect(fast.mode).toBe('fast');
+    const real = tf.randomUniform([6, 28, 28, 1], -1, 1, 'float32', 4);
+    for (let i = 0; i < 3; i++) {
+      const z = tf.randomNormal([6, 16], 0, 1, 'float32', 40 + i);
+      const r = referenceGanStep({ generator: a.g, discriminator: a.d }, opt, { real, z }), f = fast.step({ real, z });
+      expect(Math.abs(r.dLoss.dataSync()[0] - f.dLoss.dataSync()[0])).toBeLessThan(1e-5);
+      expect(Math.abs(r.gLoss.dataSync()[0] - f.gLoss.dataSync()[0])).toBeLessThan(1e-5);
+      tf.dispose([z, r.dLoss, r.gLoss, f.dLoss, f.gLoss]);
+    }
+    const wa = [...a.g.getWeights(), ...a.d.getWeights()], wb = [...b.g.getWeights(), ...b.d.getWeights()];
+    // Weight 5 is D's conv bias right before its batch norm: zero true gradient, Adam on noise
+    // (<= 2 lr steps); the BN's moving mean (10) averages that bias in (momentum 0.99, 3 passes).
+    const tol = (i: number) => (i === 5 ? 2 * 1e-3 * 3 : i === 10 ? 1e-3 : 2e-5);
+    wa.forEach((w, i) => expect(maxAbsDiff(w, wb[i]), `weight ${i} ${w.shape}`).toBeLessThan(tol(i)));
+    real.dispose(); fast.dispose(); opt.generator.dispose(); opt.discriminator.dispose();
+    [a.g, a.d, b.g, b.d].forEach((m) => m.dispose());
+  });
+
   it('falls back to the reference formulation, saying why, for unsupported models', () => {
     const { g } = referenceDcgan(4);
     const d = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.layerNormalization(), tf.layers.dense({ units: 1 })] });
