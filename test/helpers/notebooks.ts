@@ -1,4 +1,5 @@
-import { spawnSync } from 'child_process';
+import { execFile } from 'child_process';
+import { promisify } from 'util';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -10,17 +11,21 @@ export interface NbCell { cell_type: string; source: string | string[]; outputs?
 
 /**
  * Executes a notebook headless through the ganbook kernel (in smoke mode) and returns the
- * executed cells; throws with the runner's output when a cell fails.
+ * executed cells; rejects with the runner's output when a cell fails. Asynchronous on purpose:
+ * a notebook can run for minutes, and a synchronous spawn would block vitest's worker RPC.
  */
-export function executeNotebook(name: string, env: Record<string, string> = {}): NbCell[] {
+export async function executeNotebook(name: string, env: Record<string, string> = {}): Promise<NbCell[]> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-nb-'));
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebooks.js'), `--outdir=${outdir}`, path.join('notebooks', name)], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, GANBOOK_SMOKE: '1', ...env }, timeout: 15 * 60e3,
-  });
-  if (r.status !== 0) throw new Error(`notebook ${name} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const nb = JSON.parse(fs.readFileSync(path.join(outdir, name), 'utf8')) as { cells: NbCell[] };
-  fs.rmSync(outdir, { recursive: true, force: true });
-  return nb.cells;
+  try {
+    await promisify(execFile)(process.execPath, [path.join(root, 'scripts', 'run-notebooks.js'), `--outdir=${outdir}`, path.join('notebooks', name)], {
+      cwd: root, env: { ...process.env, GANBOOK_SMOKE: '1', ...env }, timeout: 15 * 60e3, maxBuffer: 64 * 2 ** 20,
+    }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+      throw new Error(`notebook ${name} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    });
+    return (JSON.parse(fs.readFileSync(path.join(outdir, name), 'utf8')) as { cells: NbCell[] }).cells;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** All outputs of all code cells, flattened. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/00-hello.ipynb', () => {
-  it('runs headless on native TensorFlow with a PNG image and a vega-lite chart', () => {
-    const outs = outputsOf(executeNotebook('00-hello.ipynb'));
+  it('runs headless on native TensorFlow with a PNG image and a vega-lite chart', { timeout: 900_000 }, async () => {
+    const outs = outputsOf(await executeNotebook('00-hello.ipynb'));
     const text = outs.map(textOf).join('\n');
     expect(text).toMatch(/backend: 'tensorflow'/);
     expect(text).toContain('[ [ 19, 22 ], [ 43, 50 ] ]');

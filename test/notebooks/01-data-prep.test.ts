@@ -1,32 +1,9 @@
-import { execFile } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { promisify } from 'util';
 import { describe, expect, it } from 'vitest';
-import { outputsOf, root, textOf, type NbCell } from '../helpers/notebooks';
-
-/**
- * Like `executeNotebook` from the helpers, but asynchronous: this notebook runs for minutes on a busy
- * machine, and a synchronous spawn blocks the vitest worker long enough for its RPC to time out.
- */
-async function executeNotebookAsync(name: string): Promise<NbCell[]> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-nb-'));
-  try {
-    await promisify(execFile)(process.execPath, [path.join(root, 'scripts', 'run-notebooks.js'), `--outdir=${outdir}`, path.join('notebooks', name)], {
-      cwd: root, env: { ...process.env, GANBOOK_SMOKE: '1' }, timeout: 15 * 60e3, maxBuffer: 64 * 2 ** 20,
-    }).catch((err: Error & { stdout?: string; stderr?: string }) => {
-      throw new Error(`notebook ${name} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-    });
-    return (JSON.parse(fs.readFileSync(path.join(outdir, name), 'utf8')) as { cells: NbCell[] }).cells;
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
+import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/01-data-prep.ipynb', () => {
   it('runs headless in smoke mode: loads, inspects, cleans, augments and saves', { timeout: 900_000 }, async () => {
-    const outs = outputsOf(await executeNotebookAsync('01-data-prep.ipynb'));
+    const outs = outputsOf(await executeNotebook('01-data-prep.ipynb'));
     const text = outs.map(textOf).join('\n');
     expect(text).toContain('Dataset "mnist": 2,000 images 28x28x1');
     expect(text).toMatch(/mean: 0\.130\d, std: 0\.30\d\d/);

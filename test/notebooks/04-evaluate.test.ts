@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/04-evaluate.ipynb', () => {
-  it('runs headless in smoke mode: baseline, score curve, report, reproducibility, memorization, per-class quality', () => {
-    const outs = outputsOf(executeNotebook('04-evaluate.ipynb'));
+  it('runs headless in smoke mode: baseline, score curve, report, reproducibility, memorization, per-class quality', { timeout: 900_000 }, async () => {
+    const outs = outputsOf(await executeNotebook('04-evaluate.ipynb'));
     const text = outs.map(textOf).join('\n');
     expect(text).toMatch(/MNIST classifier: 79338 parameters, 99\.\d\d% test accuracy/);
     expect(text).toMatch(/FCD between the two halves of the test set \(200 images each\): \d+\.\d{3}/);

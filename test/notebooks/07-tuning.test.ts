@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/07-tuning.ipynb', () => {
-  it('runs grid and Bayesian searches of a small GAN in smoke mode, with tables, charts, resume and the retrained winner', () => {
-    const outs = outputsOf(executeNotebook('07-tuning.ipynb'));
+  it('runs grid and Bayesian searches of a small GAN in smoke mode, with tables, charts, resume and the retrained winner', async () => {
+    const outs = outputsOf(await executeNotebook('07-tuning.ipynb'));
     const text = outs.map(textOf).join('\n');
     expect(text).toContain('budget: 4 trials of 12 steps each');
     expect(text).toMatch(/Study 07-grid \(grid\): 4 trials — \d complete, \d pruned, \d failed; best FID \d+/);
