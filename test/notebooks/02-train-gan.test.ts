@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/02-train-gan.ipynb', () => {
-  it('builds the FC GAN, steps, fits with a live view and shows the ledger (smoke mode)', () => {
-    const outs = outputsOf(executeNotebook('02-train-gan.ipynb'));
+  it('builds the FC GAN, steps, fits with a live view and shows the ledger (smoke mode)', async () => {
+    const outs = outputsOf(await executeNotebook('02-train-gan.ipynb'));
     const text = outs.map(textOf).join('\n');
     // summaries: the generator's parameter count 1,486,352 = hand-computed 100→256→512→1024→784
     expect(text).toContain('total params 1,486,352');

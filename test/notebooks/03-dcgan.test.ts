@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/03-dcgan.ipynb', () => {
-  it('trains DCGAN on MNIST and Fashion-MNIST, scores samples and compares runs (smoke mode)', () => {
-    const outs = outputsOf(executeNotebook('03-dcgan.ipynb'));
+  it('trains DCGAN on MNIST and Fashion-MNIST, scores samples and compares runs (smoke mode)', async () => {
+    const outs = outputsOf(await executeNotebook('03-dcgan.ipynb'));
     const text = outs.map(textOf).join('\n');
     expect(text).toMatch(/MNIST \d+ images, Fashion-MNIST \d+ images/);
     expect(text).toContain('Conv2DTranspose');

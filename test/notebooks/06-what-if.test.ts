@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { executeNotebook, outputsOf, textOf } from '../helpers/notebooks';
 
 describe('notebooks/06-what-if.ipynb', () => {
-  it('trains four variants and compares them in one runs table (smoke mode)', () => {
-    const outs = outputsOf(executeNotebook('06-what-if.ipynb'));
+  it('trains four variants and compares them in one runs table (smoke mode)', async () => {
+    const outs = outputsOf(await executeNotebook('06-what-if.ipynb'));
     const text = outs.map(textOf).join('\n');
     for (const name of ['baseline', 'g-no-batchnorm', 'latent-8', 'd-wide']) expect(text).toMatch(new RegExp(`${name}: \\d+ steps`));
     const html = String(outs.find((o) => String(o.data?.['text/html'] ?? '').includes('ganbook-runs'))!.data!['text/html']);
