@@ -27,8 +27,9 @@ export const FEATURE_LAYER = 'features';
 export const CLASSIFIER_ROOT = path.resolve(__dirname, '..', '..', 'datasets', 'classifiers');
 
 /**
- * The classifier architecture (79,338 parameters for 10 classes): conv5x5(24) → maxpool → conv5x5(48) → maxpool →
- * dense(64, linear, named `features`) → ReLU → dropout → dense(numClasses, softmax).
+ * The classifier architecture: conv5x5(f1) → maxpool → conv5x5(f2) → maxpool → dense(64, linear,
+ * named `features`) → ReLU → dropout → dense(numClasses, softmax); 79,338 parameters with the
+ * default filters [24, 48] and 10 classes.
  * Input: `[n, 28, 28, 1]` in [0, 1].
  *
  * @example
@@ -37,12 +38,12 @@ export const CLASSIFIER_ROOT = path.resolve(__dirname, '..', '..', 'datasets', '
  * model.countParams(); // 79,338
  * ```
  */
-export function buildClassifier(numClasses = 10, seed = 1): LayersModel {
+export function buildClassifier(numClasses = 10, seed = 1, filters: [number, number] = [24, 48]): LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
   const model = tf.sequential({ name: 'ganbook_classifier' });
-  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 24, kernelSize: 5, activation: 'relu', kernelInitializer: init(1) }));
+  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: filters[0], kernelSize: 5, activation: 'relu', kernelInitializer: init(1) }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  model.add(tf.layers.conv2d({ filters: 48, kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }));
+  model.add(tf.layers.conv2d({ filters: filters[1], kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.flatten());
   model.add(tf.layers.dropout({ rate: 0.25, seed: seed * 100 + 3 }));
