@@ -11,7 +11,7 @@
  *
  * Usage: `npm run bench` (all sections) or standalone:
  *   ts-node --transpile-only scripts/bench/speed.ts [--json] [--batch 64] [--steps 20] [--rounds 3]
- *     [--with-python] [--profile]
+ *     [--with-python] [--profile] [--impls tfjs-node-ref,ganbook-fast,keras,pytorch]
  * `--profile` adds the fast step's per-op profile (ops per step, CPU ms per op kind).
  * Internal: `--worker fast <batch> <steps>` runs one measurement and prints one JSON line.
  */
@@ -29,6 +29,8 @@ export interface SpeedOptions {
   rounds?: number;
   withPython?: boolean;
   profile?: boolean;
+  /** Comma-separated subset of implementations to run (default: all available). */
+  impls?: string;
 }
 
 interface Measurement { impl: string; msPerStep: number; cpuMsPerStep?: number; [k: string]: unknown }
@@ -186,6 +188,12 @@ export async function run(opts: SpeedOptions = {}): Promise<Record<string, unkno
   } else {
     notes.push('Keras/PyTorch not run (pass --with-python; ENVIRONMENT.md measured 61 and 80-92 ms/step on the 2-core build machines).');
   }
+  if (opts.impls) {
+    const want = String(opts.impls).split(',').map((x) => x.trim());
+    const unknown = want.filter((w) => !impls.some((i) => i.name === w));
+    if (unknown.length) notes.push(`--impls: ${unknown.join(', ')} not available here (have ${impls.map((i) => i.name).join(', ')})`);
+    impls.splice(0, impls.length, ...impls.filter((i) => want.includes(i.name)));
+  }
   const per: Record<string, Measurement[]> = {};
   const ratios: Record<string, number[]> = {};
   const cpuRatios: Record<string, number[]> = {};
@@ -255,7 +263,8 @@ if (require.main === module) {
       .then((m) => console.log(JSON.stringify(m)))
       .catch((e) => { console.error(e); process.exit(1); });
   } else {
-    run({ json: flag('--json'), batch: val('--batch'), steps: val('--steps'), rounds: val('--rounds'), withPython: flag('--with-python'), profile: flag('--profile') })
+    run({ json: flag('--json'), batch: val('--batch'), steps: val('--steps'), rounds: val('--rounds'), withPython: flag('--with-python'), profile: flag('--profile'),
+      impls: argv.includes('--impls') ? argv[argv.indexOf('--impls') + 1] : undefined })
       .then((r) => { if (flag('--json')) console.log(JSON.stringify(r)); })
       .catch((e) => { console.error(`speed bench failed: ${(e as Error).message}`); process.exit(1); });
   }
