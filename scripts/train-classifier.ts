@@ -1,5 +1,5 @@
 /**
- * `npm run train-classifier [-- mnist|fashion-mnist] [--epochs=N] [--no-shift] [--out=DIR]`: trains the small LeNet-style
+ * `npm run train-classifier [-- mnist|fashion-mnist] [--epochs=N] [--no-shift] [--out=DIR] [--from=DIR --skip-phases=K]`: trains the small LeNet-style
  * classifiers behind ganbook's classifier-based metrics and writes, per dataset, into
  * `datasets/classifiers/<dataset>/`:
  *
@@ -20,9 +20,11 @@ import { featureStatistics } from '../lib/metrics/linalg';
 interface Split { images: Tensor4D; labels: Int32Array }
 
 const DATASETS: ClassifierDataset[] = ['mnist', 'fashion-mnist'];
-const RECIPE: Record<ClassifierDataset, { epochs: number; shift: boolean; flip: boolean }> = {
-  mnist: { epochs: 8, shift: true, flip: false },
-  'fashion-mnist': { epochs: 12, shift: false, flip: true },
+/** Training phases: each a cosine decay from `lr` to 3% of it over `epochs` (a warm restart between phases). */
+interface Phase { epochs: number; lr: number }
+const RECIPE: Record<ClassifierDataset, { phases: Phase[]; shift: boolean; flip: boolean; filters: [number, number] }> = {
+  mnist: { phases: [{ epochs: 8, lr: 1e-3 }], shift: true, flip: false, filters: [24, 48] },
+  'fashion-mnist': { phases: [{ epochs: 12, lr: 1e-3 }, { epochs: 4, lr: 3e-4 }], shift: false, flip: true, filters: [24, 48] },
 };
 const SUBSAMPLE = 2000;
 const BATCH = 128;
@@ -79,22 +81,26 @@ function accuracy(model: ReturnType<typeof buildClassifier>, data: Split): numbe
   return correct / n;
 }
 
-async function train(dataset: ClassifierDataset, epochsOverride?: number, outDir?: string, noShift = false): Promise<void> {
+interface TrainArgs { epochs?: number; outDir?: string; noShift?: boolean; from?: string; skipPhases?: number; filters?: [number, number] }
+
+async function train(dataset: ClassifierDataset, a: TrainArgs = {}): Promise<void> {
   const t0 = Date.now();
-  const recipe = { ...RECIPE[dataset], ...(noShift ? { shift: false } : {}) };
-  const epochs = epochsOverride ?? recipe.epochs;
+  const recipe = { ...RECIPE[dataset], ...(a.noShift ? { shift: false } : {}), ...(a.filters ? { filters: a.filters } : {}) };
+  const phases = (a.epochs !== undefined ? [{ epochs: a.epochs, lr: 1e-3 }] : recipe.phases).slice(a.skipPhases ?? 0);
+  const epochs = phases.reduce((acc, p) => acc + p.epochs, 0);
   const trainSet = await loadSplit(dataset, 'train');
   const testSet = await loadSplit(dataset, 'test');
   const n = trainSet.labels.length;
-  const model = buildClassifier(10, 1);
+  // --from=DIR continues a saved classifier (e.g. with --skip-phases=1 after phase 1 was run).
+  const model = a.from ? await tf.loadLayersModel(`file://${path.resolve(a.from, 'model.json')}`) : buildClassifier(10, 1, recipe.filters);
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   console.log(`${dataset}: ${n} training images, ${model.countParams()} parameters, ${epochs} epochs`);
-  const rand = mulberry32(dataset === 'mnist' ? 7 : 8);
+  const rand = mulberry32((dataset === 'mnist' ? 7 : 8) + 100 * (a.skipPhases ?? 0));
   const labelsT = tf.tensor1d(trainSet.labels, 'float32');
+  const schedule = phases.flatMap((p) => Array.from({ length: p.epochs }, (_, e) => p.lr * (0.03 + 0.97 * 0.5 * (1 + Math.cos(Math.PI * e / p.epochs)))));
   for (let epoch = 0; epoch < epochs; epoch++) {
-    // Cosine decay from 1e-3 to ~3e-5.
-    (optimizer as unknown as { learningRate: number }).learningRate = 1e-3 * (0.03 + 0.97 * 0.5 * (1 + Math.cos(Math.PI * epoch / epochs)));
+    (optimizer as unknown as { learningRate: number }).learningRate = schedule[epoch];
     const order = shuffled(n, rand);
     let lossSum = 0, batches = 0;
     for (let s = 0; s + BATCH <= n; s += BATCH) {
@@ -109,7 +115,7 @@ async function train(dataset: ClassifierDataset, epochsOverride?: number, outDir
     console.log(`  epoch ${epoch + 1}/${epochs}: loss ${(lossSum / batches).toFixed(4)}, test accuracy ${accuracy(model, testSet).toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const testAccuracy = accuracy(model, testSet);
-  const dir = outDir ?? path.join(CLASSIFIER_ROOT, dataset);
+  const dir = a.outDir ?? path.join(CLASSIFIER_ROOT, dataset);
   fs.mkdirSync(dir, { recursive: true });
   await model.save(`file://${dir}`);
 
@@ -142,11 +148,15 @@ async function main(): Promise<void> {
   const epochs = epochsArg ? Number(epochsArg.split('=')[1]) : undefined;
   const outArg = args.find((a) => a.startsWith('--out='));
   const noShift = args.includes('--no-shift');
+  const fromArg = args.find((a) => a.startsWith('--from='));
+  const skipArg = args.find((a) => a.startsWith('--skip-phases='));
   const named = args.filter((a) => !a.startsWith('--')) as ClassifierDataset[];
   for (const d of named) {
     if (!DATASETS.includes(d)) throw new Error(`Unknown dataset "${d}"; expected mnist or fashion-mnist.`);
   }
-  for (const d of named.length ? named : DATASETS) await train(d, epochs, outArg?.slice('--out='.length), noShift);
+  for (const d of named.length ? named : DATASETS) await train(d, {
+    epochs, outDir: outArg?.slice('--out='.length), noShift, from: fromArg?.slice('--from='.length), skipPhases: skipArg ? Number(skipArg.split('=')[1]) : 0,
+  });
 }
 
 main().catch((err) => {
