@@ -241,7 +241,7 @@ export class GanTrainer {
    * await trainer.fit({ steps: 1000 });
    * ```
    */
-  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, 'callbacks' | 'live' | 'pricePerHour'> = {}): Promise<GanTrainer> {
+  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, 'callbacks' | 'live' | 'pricePerHour' | 'fastStep' | 'sampleEvery' | 'checkpointEvery'> = {}): Promise<GanTrainer> {
     const cfgPath = path.join(runDir, 'config.json');
     if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
     const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions };
