@@ -15,6 +15,8 @@
  * Usage: npm run gpu-check -- [--allow-missing] [--json] [--batches 64,256] [--steps 10]
  *          [--check-steps 3] [--tol 0.01] [--variants default|all|"A=1;B=2|C=3"] [--profile] [--cpu]
  * `--cpu` also times the native CPU fast step at the same batches (for the GPU/CPU ratio).
+ * `--dry-run-on tensorflow` skips WebGPU and runs everything else on that backend: how the
+ * script itself is tested on machines without a GPU (test/speed/webgpu.test.ts).
  * Env: GANBOOK_DAWN_OPTIONS, GANBOOK_WEBGPU_FLAGS (see lib/backends/webgpu.ts), VK_DRIVER_FILES.
  */
 import * as os from 'os';
@@ -25,6 +27,8 @@ delete process.env.GANBOOK_BACKEND;
 interface Args {
   allowMissing: boolean; json: boolean; batches: number[]; steps: number; checkSteps: number; tol: number;
   variants: string; profile: boolean; cpu: boolean;
+  /** Test hook: skip WebGPU and treat this backend as the device (exercises the script without a GPU). */
+  dryRunOn: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,6 +39,7 @@ function parseArgs(argv: string[]): Args {
     batches: val('--batches', '64,256').split(',').map(Number).filter((n) => n > 0),
     steps: Number(val('--steps', '10')), checkSteps: Number(val('--check-steps', '3')), tol: Number(val('--tol', '0.01')),
     variants: val('--variants', 'all'), profile: has('--profile'), cpu: has('--cpu'),
+    dryRunOn: has('--dry-run-on') ? val('--dry-run-on', 'tensorflow') : null,
   };
 }
 
@@ -74,7 +79,13 @@ export async function main(argv: string[]): Promise<number> {
   report.vulkan = vulkanDiagnostics();
 
   // --- 1. adapter
-  try {
+  const dev = args.dryRunOn ?? 'webgpu';
+  if (args.dryRunOn) {
+    // Registers the WEBGPU_* flags (the backend itself registers only with navigator.gpu).
+    require('@tensorflow/tfjs-backend-webgpu');
+    report.dryRunOn = args.dryRunOn;
+    say(`gpu-check: DRY RUN on backend "${args.dryRunOn}" (no WebGPU)`);
+  } else try {
     const info = await enableWebGPU(tf);
     report.adapter = info.adapter; report.dawnDir = info.dawnDir; report.envFlags = info.flags;
     say(`gpu-check: adapter ${JSON.stringify(info.adapter)}`);
@@ -114,11 +125,11 @@ export async function main(argv: string[]): Promise<number> {
     return out;
   };
   const cpuLosses = await lossesOn(cpuBackend);
-  const gpuLosses = await lossesOn('webgpu');
+  const gpuLosses = await lossesOn(dev);
   const maxDiff = Math.max(...cpuLosses.flatMap((row, i) => row.map((v, j) => Math.abs(v - gpuLosses[i][j]))));
   const agree = maxDiff <= args.tol;
-  report.correctness = { batch: B0, steps: args.checkSteps, cpuLosses, gpuLosses, maxAbsDiff: maxDiff, tol: args.tol, agree };
-  say(`gpu-check: losses CPU vs webgpu max |diff| ${maxDiff.toExponential(2)} (tol ${args.tol}) → ${agree ? 'agree' : 'DISAGREE'}`);
+  report.correctness = { device: dev, batch: B0, steps: args.checkSteps, cpuLosses, gpuLosses, maxAbsDiff: maxDiff, tol: args.tol, agree };
+  say(`gpu-check: losses CPU vs ${dev} max |diff| ${maxDiff.toExponential(2)} (tol ${args.tol}) → ${agree ? 'agree' : 'DISAGREE'}`);
 
   // --- 3. speed on webgpu per batch and flag variant (+ optional CPU fast step).
   const timeSteps = async (backend: string, B: number, fast: boolean): Promise<number> => {
@@ -146,16 +157,16 @@ export async function main(argv: string[]): Promise<number> {
   const speed: Record<string, unknown>[] = [];
   const base = Object.fromEntries(Object.entries((report.envFlags as Record<string, unknown>) ?? {}));
   for (const v of variantsOf(args.variants)) {
-    await tf.setBackend('webgpu');
+    await tf.setBackend(dev);
     const saved: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v.flags)) { saved[k] = tf.env().get(k); tf.env().set(k, x); }
     for (const B of args.batches) {
       try {
-        const ms = await timeSteps('webgpu', B, false);
-        speed.push({ backend: 'webgpu', variant: v.name, flags: { ...base, ...v.flags }, batch: B, msPerStep: ms });
-        say(`gpu-check: webgpu ${v.name} batch ${B}: ${ms} ms/step`);
+        const ms = await timeSteps(dev, B, false);
+        speed.push({ backend: dev, variant: v.name, flags: { ...base, ...v.flags }, batch: B, msPerStep: ms });
+        say(`gpu-check: ${dev} ${v.name} batch ${B}: ${ms} ms/step`);
       } catch (err) {
-        speed.push({ backend: 'webgpu', variant: v.name, batch: B, error: (err as Error).message.split('\n')[0] });
+        speed.push({ backend: dev, variant: v.name, batch: B, error: (err as Error).message.split('\n')[0] });
       }
     }
     for (const [k, x] of Object.entries(saved)) tf.env().set(k, x as number | boolean);
@@ -171,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // --- 4. optional kernel profile of one webgpu step (batch = first of --batches).
   if (args.profile) {
-    await tf.setBackend('webgpu');
+    await tf.setBackend(dev);
     const B = args.batches[0];
     const { g, d } = referenceDcgan();
     const opt = { generator: tf.train.adam(2e-4, 0.5), discriminator: tf.train.adam(2e-4, 0.5) };

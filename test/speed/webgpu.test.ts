@@ -56,6 +56,18 @@ describe('npm run gpu-check', () => {
     expect(report.cpuBackend).toBe('tensorflow');
   });
 
+  it('runs end to end in its dry-run mode (native TF standing in for the GPU): losses agree, JSON with timings', () => {
+    const r = run(['--dry-run-on', 'tensorflow', '--batches', '4', '--steps', '1', '--check-steps', '2', '--variants', 'default', '--profile', '--cpu', '--json']);
+    expect(r.status, r.stderr.slice(-500)).toBe(0);
+    const report = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(report.ok).toBe(true);
+    expect(report.correctness.agree).toBe(true);
+    expect(report.correctness.cpuLosses).toHaveLength(2);
+    expect(report.speed.map((s: { variant: string }) => s.variant)).toEqual(['default', 'fast-step']);
+    expect(report.speed[0].msPerStep).toBeGreaterThan(0);
+    expect(report.profile.kernels).toBeGreaterThan(100);
+  });
+
   it.runIf(noGpu)('exits 0 with --allow-missing', () => {
     const r = run(['--allow-missing', '--json']);
     expect(r.status).toBe(0);
