@@ -579,6 +579,10 @@ function fastStep(models: FastStepModels, planG: NetPlan, planD: NetPlan, pG: Ad
       if (real.shape[0] !== z.shape[0]) {
         throw new Error(`Expected real and z with the same batch size; got ${real.shape[0]} and ${z.shape[0]}.`);
       }
+      const zShape = models.generator.inputs[0].shape, xShape = models.discriminator.inputs[0].shape;
+      const mismatch = (t: Tensor, want: (number | null)[]) => t.rank !== want.length || want.some((d, i) => i > 0 && d != null && d !== t.shape[i]);
+      if (mismatch(z, zShape)) throw new Error(`Expected z of shape [n, ${zShape.slice(1).join(', ')}]; got [${z.shape.join(', ')}].`);
+      if (mismatch(real, xShape)) throw new Error(`Expected real images of shape [n, ${xShape.slice(1).join(', ')}]; got [${real.shape.join(', ')}].`);
       let dLoss!: Scalar, gLoss!: Scalar;
       tf.tidy(() => {
         const nB = real.shape[0];

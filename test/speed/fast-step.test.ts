@@ -153,12 +153,15 @@ describe('createFastGanStep (reference DCGAN)', () => {
     step.dispose(); g.dispose(); d.dispose();
   });
 
-  it('rejects mismatched batch sizes with a clear message', () => {
+  it('rejects mismatched batch sizes and shapes with clear messages', () => {
     const { g, d } = referenceDcgan(5);
     const fast = createFastGanStep({ generator: g, discriminator: d });
     const real = tf.zeros([4, 28, 28, 1]), z = tf.zeros([3, 100]);
     expect(() => fast.step({ real, z })).toThrow(/same batch size; got 4 and 3/);
-    [real, z].forEach((t) => t.dispose());
+    const z2 = tf.zeros([4, 50]), real2 = tf.zeros([4, 32, 32, 1]), z3 = tf.zeros([4, 100]);
+    expect(() => fast.step({ real, z: z2 })).toThrow(/Expected z of shape \[n, 100\]; got \[4, 50\]/);
+    expect(() => fast.step({ real: real2, z: z3 })).toThrow(/Expected real images of shape \[n, 28, 28, 1\]; got \[4, 32, 32, 1\]/);
+    [real, z, z2, real2, z3].forEach((t) => t.dispose());
     fast.dispose(); g.dispose(); d.dispose();
   });
 });
