@@ -6,7 +6,8 @@ describe('notebooks/04-evaluate.ipynb', () => {
     const outs = outputsOf(await executeNotebook('04-evaluate.ipynb'));
     const text = outs.map(textOf).join('\n');
     expect(text).toMatch(/MNIST classifier: 79338 parameters, 99\.\d\d% test accuracy/);
-    expect(text).toMatch(/FCD between the two halves of the test set \(200 images each\): \d+\.\d{3}/);
+    expect(text).toMatch(/FCD between two random halves of the test set \(200 images each\): \d+\.\d{3}/);
+    expect(text).toMatch(/FCD between the first and second half in file order: +\d+\.\d{3}/);
     expect(text).toMatch(/Fréchet classifier distance \(FID\)\s+\d+\.\d{3}/);
     expect(text).toMatch(/Scores per checkpoint/);
     expect(text).toMatch(/\(identical: true\)/);
