@@ -5,7 +5,8 @@
  * 2. correctness: the reference DCGAN step (same initial weights, same data and noise) for a few
  *    steps on the native CPU backend and on webgpu; the losses must agree within `--tol`;
  * 3. speed: ms/step of the reference step on webgpu at each `--batches` size, for each flag
- *    variant (tfjs WebGPU flags; `--variants` picks a preset list or `NAME=v;NAME=v|...`);
+ *    variant (tfjs WebGPU flags; `--variants` picks a preset list or `NAME=v;NAME=v|...`), and of
+ *    the fast step's plan written with tfjs ops (`createFastGanStep(..., { portable: true })`);
  *    optionally a `tf.profile` of one step (kernel count, top kernels);
  * 4. prints one JSON object (also with `--json` only that).
  *
@@ -107,36 +108,46 @@ export async function main(argv: string[]): Promise<number> {
   init.g.dispose(); init.d.dispose();
   const realData = tf.tidy(() => tf.randomUniform([B0, 28, 28, 1], -1, 1, 'float32', 1).dataSync().slice());
   const zData = Array.from({ length: args.checkSteps }, (_, i) => tf.tidy(() => tf.randomNormal([B0, 100], 0, 1, 'float32', 100 + i).dataSync().slice()));
-  const lossesOn = async (backend: string): Promise<number[][]> => {
+  const lossesOn = async (backend: string, portable = false): Promise<number[][]> => {
     await tf.setBackend(backend);
     const { g, d } = referenceDcgan({ seed: 7 });
     g.setWeights(weightsG.map((w) => tf.tensor(w.data, w.shape)));
     d.setWeights(weightsD.map((w) => tf.tensor(w.data, w.shape)));
     const opt = { generator: tf.train.adam(2e-4, 0.5), discriminator: tf.train.adam(2e-4, 0.5) };
     const real = tf.tensor4d(realData, [B0, 28, 28, 1]);
+    const fastPortable = portable ? createFastGanStep({ generator: g, discriminator: d }, opt, { portable: true }) : null;
     const out: number[][] = [];
     for (const zd of zData) {
       const z = tf.tensor2d(zd, [B0, 100]);
-      const r = referenceGanStep({ generator: g, discriminator: d }, opt, { real, z });
+      const r = fastPortable ? fastPortable.step({ real, z }) : referenceGanStep({ generator: g, discriminator: d }, opt, { real, z });
       out.push([r.dLoss.dataSync()[0], r.gLoss.dataSync()[0]]);
       tf.dispose([z, r.dLoss, r.gLoss]);
     }
-    tf.dispose([real]); opt.generator.dispose(); opt.discriminator.dispose(); g.dispose(); d.dispose();
+    tf.dispose([real]); fastPortable?.dispose(); opt.generator.dispose(); opt.discriminator.dispose(); g.dispose(); d.dispose();
     return out;
   };
   const cpuLosses = await lossesOn(cpuBackend);
   const gpuLosses = await lossesOn(dev);
-  const maxDiff = Math.max(...cpuLosses.flatMap((row, i) => row.map((v, j) => Math.abs(v - gpuLosses[i][j]))));
+  // The fast step's plan in portable mode (tfjs ops) on the device, same weights and data.
+  let portableLosses: number[][] | string;
+  try { portableLosses = await lossesOn(dev, true); } catch (err) { portableLosses = `failed: ${(err as Error).message.split('\n')[0]}`; }
+  const diffTo = (other: number[][]) => Math.max(...cpuLosses.flatMap((row, i) => row.map((v, j) => Math.abs(v - other[i][j]))));
+  const maxDiff = diffTo(gpuLosses);
+  const portableDiff = typeof portableLosses === 'string' ? null : diffTo(portableLosses);
   const agree = maxDiff <= args.tol;
-  report.correctness = { device: dev, batch: B0, steps: args.checkSteps, cpuLosses, gpuLosses, maxAbsDiff: maxDiff, tol: args.tol, agree };
+  report.correctness = {
+    device: dev, batch: B0, steps: args.checkSteps, cpuLosses, gpuLosses, maxAbsDiff: maxDiff, tol: args.tol, agree,
+    portableFastStep: { losses: portableLosses, maxAbsDiff: portableDiff, agree: portableDiff != null && portableDiff <= args.tol },
+  };
+  say(`gpu-check: portable fast step on ${dev}: max |diff| to the CPU reference ${portableDiff ?? String(portableLosses)}`);
   say(`gpu-check: losses CPU vs ${dev} max |diff| ${maxDiff.toExponential(2)} (tol ${args.tol}) → ${agree ? 'agree' : 'DISAGREE'}`);
 
   // --- 3. speed on webgpu per batch and flag variant (+ optional CPU fast step).
-  const timeSteps = async (backend: string, B: number, fast: boolean): Promise<number> => {
+  const timeSteps = async (backend: string, B: number, fast: boolean, portable = false): Promise<number> => {
     await tf.setBackend(backend);
     const { g, d } = referenceDcgan();
     const opt = { generator: tf.train.adam(2e-4, 0.5), discriminator: tf.train.adam(2e-4, 0.5) };
-    const stepper = fast ? createFastGanStep({ generator: g, discriminator: d }, opt) : null;
+    const stepper = fast ? createFastGanStep({ generator: g, discriminator: d }, opt, { portable }) : null;
     const real = tf.randomUniform([B, 28, 28, 1], -1, 1);
     let last: import('../lib/backend').Tensor | null = null;
     const one = () => {
@@ -170,6 +181,15 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     for (const [k, x] of Object.entries(saved)) tf.env().set(k, x as number | boolean);
+  }
+  for (const B of args.batches) {
+    try {
+      const ms = await timeSteps(dev, B, true, true);
+      speed.push({ backend: dev, variant: 'fast-step-portable', batch: B, msPerStep: ms });
+      say(`gpu-check: ${dev} portable fast step batch ${B}: ${ms} ms/step`);
+    } catch (err) {
+      speed.push({ backend: dev, variant: 'fast-step-portable', batch: B, error: (err as Error).message.split('\n')[0] });
+    }
   }
   if (args.cpu) {
     for (const B of args.batches) {

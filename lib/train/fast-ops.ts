@@ -192,3 +192,61 @@ export function nativeOps() {
 
 /** The helper namespace returned by {@link nativeOps}. */
 export type NativeOps = ReturnType<typeof nativeOps>;
+
+/**
+ * The same helper namespace written with ordinary tfjs ops, for any backend (WebGPU, pure JS):
+ * each helper is one or a few tfjs kernels instead of one raw TensorFlow op. Lets the fast
+ * step's plan (manual backward, G forward reused, flat Adam) run where the binding does not
+ * exist — `createFastGanStep(..., { portable: true })`. Tested against the reference on the
+ * native backend; on WebGPU it is unmeasured (see docs/speed.md).
+ *
+ * @example
+ * ```ts
+ * const o = portableOps();
+ * o.leakyReluGrad(tf.ones([2]), tf.tensor([-1, 1]), 0.2); // [0.2, 1]
+ * ```
+ */
+export function portableOps(): NativeOps {
+  const nhwc = (x: Tensor) => x.shape.slice(0, -1).map((_, i) => i);
+  const pad = (p: string) => (p.toLowerCase() === 'same' ? 'same' : 'valid') as 'same' | 'valid';
+  type T4 = import('../backend').Tensor4D;
+  return {
+    shapeT: (shape: number[]) => tf.tensor1d(shape, 'int32'),
+    reshape: (x, shape) => tf.reshape(x, shape),
+    add: (a, b) => tf.add(a, b), sub: (a, b) => tf.sub(a, b), mul: (a, b) => tf.mul(a, b), div: (a, b) => tf.div(a, b),
+    square: (a) => tf.square(a), sqrt: (a) => tf.sqrt(a), tanh: (a) => tf.tanh(a), sigmoid: (a) => tf.sigmoid(a),
+    relu: (a) => tf.relu(a), elu: (a) => tf.elu(a), softplus: (a) => tf.softplus(a),
+    leakyRelu: (x, alpha) => tf.leakyRelu(x, alpha),
+    leakyReluGrad: (dy, f, alpha) => tf.where(tf.greater(f, 0), dy, tf.mul(dy, alpha)),
+    reluGrad: (dy, y) => tf.mul(dy, tf.step(y)),
+    eluGrad: (dy, y) => tf.where(tf.greater(y, 0), dy, tf.mul(dy, tf.add(y, 1))),
+    tanhGrad: (y, dy) => tf.mul(dy, tf.sub(1, tf.square(y))),
+    sigmoidGrad: (y, dy) => tf.mul(dy, tf.mul(y, tf.sub(1, y))),
+    biasAddGrad: (dy) => tf.sum(dy, nhwc(dy)),
+    biasAdd: (x, b) => tf.add(x, b),
+    matMul: (a, b, ta = false, tb = false) => tf.matMul(a, b, ta, tb),
+    sumAll: (x) => tf.sum(x),
+    concat0: (xs) => tf.concat(xs, 0),
+    splitV: (x, sizes) => tf.split(x, sizes),
+    conv2d: (x, w, strides, padding) => tf.conv2d(x as T4, w as T4, strides, pad(padding)),
+    conv2dBackpropInput: (inputShape, w, dy, strides, padding) =>
+      tf.conv2dTranspose(dy as T4, w as T4, inputShape as [number, number, number, number], strides, pad(padding)),
+    conv2dBackpropFilter: (x, filterShape, dy, strides, padding) => tf.engine().runKernel('Conv2DBackpropFilter',
+      { x, dy }, { strides, pad: pad(padding), dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape } as never) as Tensor,
+    fusedBatchNorm: (x, scale, offset, epsilon) => {
+      const n = x.size / (x.shape[3] as number);
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      const invStd = tf.rsqrt(tf.add(variance, epsilon));
+      const xhat = tf.mul(tf.sub(x, mean), invStd);
+      const y = tf.add(tf.mul(xhat, scale), offset);
+      return [y, mean, n > 1 ? tf.mul(variance, n / (n - 1)) : variance, mean, invStd, xhat];
+    },
+    fusedBatchNormGrad: (dy, x, scale, _mean, invStd, xhat) => {
+      const n = x.size / (x.shape[3] as number);
+      const dOffset = tf.sum(dy, [0, 1, 2]), dScale = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
+      const dx = tf.mul(tf.mul(scale, tf.div(invStd, n)), tf.sub(tf.sub(tf.mul(dy, n), dOffset), tf.mul(xhat, dScale)));
+      return [dx, dScale, dOffset];
+    },
+    dispose() { /* nothing kept */ },
+  };
+}

@@ -35,7 +35,7 @@
  * ```
  */
 import { tf, type LayersModel, type Optimizer, type Scalar, type Tensor, type Variable } from '../backend';
-import { nativeOps, nativeOpsAvailable, type NativeOps } from './fast-ops';
+import { nativeOps, nativeOpsAvailable, portableOps, type NativeOps } from './fast-ops';
 
 /** The two networks (same field names as `StepModels` in `./step`). */
 export interface FastStepModels { generator: LayersModel; discriminator: LayersModel }
@@ -48,6 +48,12 @@ export interface AdamParams { learningRate: number; beta1: number; beta2: number
 export interface FastStepOptions {
   /** Force the reference formulation (for comparisons). Default false. */
   forceReference?: boolean;
+  /**
+   * Run the fast plan with ordinary tfjs ops (`portableOps`) instead of raw TensorFlow ops, so it
+   * works on any backend (WebGPU, pure JS). Default: false (non-native backends get the
+   * reference formulation). Unmeasured on WebGPU: `npm run gpu-check` times it.
+   */
+  portable?: boolean;
 }
 
 /** One step's inputs: real images `[n, h, w, c]` in [-1, 1] and latent noise `[n, latentDim]`. */
@@ -469,7 +475,7 @@ export function createFastGanStep(models: FastStepModels, optimizers?: Partial<F
   let planG: NetPlan | undefined, planD: NetPlan | undefined, pG: AdamParams | undefined, pD: AdamParams | undefined;
   try {
     if (options.forceReference) throw new Unsupported('forceReference');
-    if (!nativeOpsAvailable()) throw new Unsupported(`backend "${tf.getBackend()}" is not native TensorFlow`);
+    if (!options.portable && !nativeOpsAvailable()) throw new Unsupported(`backend "${tf.getBackend()}" is not native TensorFlow (portable: true runs the fast plan with tfjs ops)`);
     planG = planOf(models.generator, 'generator');
     planD = planOf(models.discriminator, 'discriminator');
     pG = adamParams(optimizers?.generator, 'generator');
@@ -479,7 +485,7 @@ export function createFastGanStep(models: FastStepModels, optimizers?: Partial<F
     reason = err.message;
   }
   if (reason !== undefined || !planG || !planD || !pG || !pD) return referenceStep(models, optimizers, reason ?? 'unsupported');
-  return fastStep(models, planG, planD, pG, pD, optimizers);
+  return fastStep(models, planG, planD, pG, pD, optimizers, options.portable ? portableOps() : nativeOps());
 }
 
 function referenceStep(models: FastStepModels, optimizers: Partial<FastStepOptimizers> | undefined, reason: string): FastGanStep {
@@ -525,8 +531,7 @@ async function importAdam(adam: FlatAdam, model: LayersModel, plan: NetPlan, opt
 }
 
 function fastStep(models: FastStepModels, planG: NetPlan, planD: NetPlan, pG: AdamParams, pD: AdamParams,
-  optimizers: Partial<FastStepOptimizers> | undefined): FastGanStep {
-  const o = nativeOps();
+  optimizers: Partial<FastStepOptimizers> | undefined, o: NativeOps): FastGanStep {
   const adamG = new FlatAdam(o, planG.vars, pG), adamD = new FlatAdam(o, planD.vars, pD);
   const needOpt = (which: 'generator' | 'discriminator'): Optimizer => {
     const opt = optimizers?.[which];

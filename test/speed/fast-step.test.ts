@@ -45,6 +45,33 @@ describe('createFastGanStep (reference DCGAN)', () => {
     [ref.g, ref.d, fst.g, fst.d].forEach((m) => m.dispose());
   });
 
+  it('portable mode (tfjs ops, any backend) also matches the reference', () => {
+    const ref = referenceDcgan(8), fst = referenceDcgan(9);
+    copyWeights(ref.g, fst.g); copyWeights(ref.d, fst.d);
+    const adam = () => tf.train.adam(2e-4, 0.5);
+    const opt = { generator: adam(), discriminator: adam() };
+    const fast = createFastGanStep({ generator: fst.g, discriminator: fst.d }, { generator: adam(), discriminator: adam() }, { portable: true });
+    expect(fast.mode).toBe('fast');
+    const real = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 3);
+    let before = 0;
+    for (let i = 0; i < 3; i++) {
+      if (i === 1) before = tf.memory().numTensors; // after the optimizers made their slots
+      const z = tf.randomNormal([8, 100], 0, 1, 'float32', 20 + i);
+      const r = referenceGanStep({ generator: ref.g, discriminator: ref.d }, opt, { real, z }), f = fast.step({ real, z });
+      expect(Math.abs(r.dLoss.dataSync()[0] - f.dLoss.dataSync()[0])).toBeLessThan(1e-5);
+      expect(Math.abs(r.gLoss.dataSync()[0] - f.gLoss.dataSync()[0])).toBeLessThan(1e-5);
+      tf.dispose([z, r.dLoss, r.gLoss, f.dLoss, f.gLoss]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const wr = [...ref.g.getWeights(), ...ref.d.getWeights()], wf = [...fst.g.getWeights(), ...fst.d.getWeights()];
+    // 1, 5: G's pre-batch-norm biases (see the first test); 10, 11: G's second BN moving stats
+    // (they average the conv bias in).
+    const tol = (i: number) => ([1, 5].includes(i) ? 2 * 2e-4 * 3 : [10, 12].includes(i) ? 1e-4 : 2e-5);
+    wr.forEach((w, i) => expect(maxAbsDiff(w, wf[i]), `weight ${i} ${w.shape}`).toBeLessThan(tol(i)));
+    real.dispose(); fast.dispose(); opt.generator.dispose(); opt.discriminator.dispose();
+    [ref.g, ref.d, fst.g, fst.d].forEach((m) => m.dispose());
+  });
+
   it('exports its Adam state into the tfjs optimizers (checkpoints) and resumes from them', async () => {
     const ref = referenceDcgan(6), fst = referenceDcgan(7);
     copyWeights(ref.g, fst.g); copyWeights(ref.d, fst.d);

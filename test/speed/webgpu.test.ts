@@ -63,7 +63,8 @@ describe('npm run gpu-check', () => {
     expect(report.ok).toBe(true);
     expect(report.correctness.agree).toBe(true);
     expect(report.correctness.cpuLosses).toHaveLength(2);
-    expect(report.speed.map((s: { variant: string }) => s.variant)).toEqual(['default', 'fast-step']);
+    expect(report.correctness.portableFastStep.agree).toBe(true);
+    expect(report.speed.map((s: { variant: string }) => s.variant)).toEqual(['default', 'fast-step-portable', 'fast-step']);
     expect(report.speed[0].msPerStep).toBeGreaterThan(0);
     expect(report.profile.kernels).toBeGreaterThan(100);
   });
