@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tf, type Tensor4D, type Tensor2D } from '../lib/backend';
 import { loadDataset } from '../lib/data/load';
+import { mulberry32 } from '../lib/data/random';
 import { buildClassifier, CLASSIFIER_ROOT, FEATURE_DIM, type ClassifierDataset, type ClassifierStats } from '../lib/metrics/classifier';
 import { featureStatistics } from '../lib/metrics/linalg';
 
@@ -32,17 +33,6 @@ const BATCH = 128;
 async function loadSplit(dataset: ClassifierDataset, split: 'train' | 'test'): Promise<Split> {
   const ds = await loadDataset(dataset, { split });
   return { images: ds.images.clone(), labels: ds.labels! };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled(n: number, rand: () => number): Int32Array {

@@ -13,7 +13,29 @@ export interface Rng {
 }
 
 /**
- * Mulberry32: a small, fast, well-mixed 32-bit generator.
+ * Mulberry32: a small, fast, well-mixed 32-bit generator, uniform on [0, 1). The one generator
+ * behind every seeded draw in ganbook (data order, augmentation, training noise, metric
+ * subsamples, served latents), so equal seeds mean equal streams everywhere.
+ *
+ * @example
+ * ```ts
+ * const u = mulberry32(7);
+ * u(); // the same number on every machine
+ * ```
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A seeded generator with integer and normal draws (mulberry32 underneath).
  *
  * @example
  * ```ts
@@ -22,15 +44,8 @@ export interface Rng {
  * ```
  */
 export function seededRandom(seed: number): Rng {
-  let a = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
+  const next = mulberry32((Math.floor(seed) >>> 0) ^ 0x9e3779b9);
   let spare: number | null = null;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   return {
     next,
     int: (n) => Math.floor(next() * n),

@@ -5,6 +5,7 @@
  * and SSIM's constants) is `dataRange`, or else the width of `range` (default `[0, 1]` → `L = 1`;
  * GAN outputs in `[-1, 1]` → pass `{ range: [-1, 1] }`, `L = 2`).
  */
+import { mulberry32 as uniformStream } from '../data/random';
 import { tf, type Tensor, type Tensor4D } from '../backend';
 
 /** Options shared by the pixel metrics. */
@@ -315,14 +316,7 @@ export function msSsimDiversity(samples: Tensor, opts: DiversityOptions = {}): n
   }
 }
 
-/** Seeded uniform [0, 1) generator (mulberry32), for pair choices and subsamples. */
+/** Seeded uniform [0, 1) stream for the metrics' pair choices and subsamples (its own salt). */
 export function mulberry32(seed: number): () => number {
-  let s = (Math.floor(seed) >>> 0) ^ 0x2545f491;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return uniformStream((Math.floor(seed) >>> 0) ^ 0x2545f491);
 }

@@ -13,6 +13,7 @@
  * const zt = sampleLatent(42, 4, 100, 0.7);    // truncated to |z| <= 0.7
  * ```
  */
+import { mulberry32 } from '../data/random';
 
 /** Redraws per value before a truncated sample is clipped instead. */
 export const MAX_REDRAWS = 64;
@@ -20,16 +21,8 @@ export const MAX_REDRAWS = 64;
 /** Largest seed (seeds are unsigned 32-bit integers). */
 export const MAX_SEED = 0xffffffff;
 
-/** A uniform generator on [0, 1) from a 32-bit seed (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A uniform generator on [0, 1) from a 32-bit seed (mulberry32; web/latent.js mirrors it). */
+export { mulberry32 };
 
 /** A standard-normal generator from a 32-bit seed (Box-Muller, both outputs used). */
 export function normalStream(seed: number): () => number {

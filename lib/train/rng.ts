@@ -3,6 +3,7 @@
  * `(seed, s, k)`, so the RNG state is just `{ seed, step }` — checkpoints store it and a resumed
  * run draws exactly what an uninterrupted one would.
  */
+import { mulberry32 } from '../data/random';
 
 /**
  * Mixes integers into one 31-bit seed (a small integer hash; deterministic everywhere).
@@ -28,17 +29,6 @@ export function mixSeed(...xs: number[]): number {
   return (h >>> 0) % 2147483647;
 }
 
-/** Mulberry32 uniform [0, 1) generator. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A seeded permutation of `0..n-1` (Fisher–Yates), e.g. the sample order of one epoch.
