@@ -10,6 +10,7 @@ import * as zlib from 'zlib';
 import { tf, type LayersModel, type Tensor4D, type Tf } from '../backend';
 import { sampleLatent } from './latent';
 import { pruneByMagnitude, toFloat16, toUint8, type Quantization, type QuantizeDtype } from './quantize';
+import type { GeneratorMeta } from '../models/io';
 
 /** Name of the metadata file (shared with `lib/models/io.ts`). */
 export const META_FILE = 'ganbook.json';
@@ -27,18 +28,9 @@ export interface Compression {
  * What a consumer needs to sample an exported generator. A superset of `GeneratorMeta` from
  * `lib/models/io.ts`, so `loadGenerator` reads these folders too.
  */
-export interface ExportMeta {
-  format: 'ganbook-generator/1';
+export interface ExportMeta extends Omit<GeneratorMeta, 'config'> {
   /** The GAN config the model was built from (`{}` when unknown). */
   config: Record<string, unknown>;
-  latentDim: number;
-  imageShape: [number, number, number];
-  /** 0 for an unconditional generator. */
-  numClasses: number;
-  labels?: string[];
-  dataset?: string;
-  step?: number;
-  range: [-1, 1];
   /** Evaluation results (e.g. `{ fcd: 12.3 }`). */
   metrics?: Record<string, number>;
   compression?: Compression;
