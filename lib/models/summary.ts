@@ -5,6 +5,7 @@
 import type { LayersModel } from '../backend';
 import type { Gan } from './build';
 import { layerFlops } from './flops';
+import { table, type Table } from '../plot/table';
 
 /** One row of a {@link ModelSummary}. */
 export interface LayerRow {
@@ -17,7 +18,6 @@ export interface LayerRow {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function humanFlops(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
@@ -34,25 +34,24 @@ export class ModelSummary {
   /** Forward FLOPs per sample. */
   get flops(): number { return this.rows.reduce((a, r) => a + r.flops, 0); }
 
+  /** The rows as a {@link Table} with a totals footer. */
+  toTable(): Table {
+    return table(this.rows.map((r) => ({ ...r })), {
+      title: this.name,
+      columns: ['name', 'type', 'outputShape', 'params', 'flops'],
+      headers: { name: 'layer', outputShape: 'output shape', flops: 'FLOPs / sample' },
+      format: { params: (v) => fmt(v as number), flops: (v) => humanFlops(v as number) },
+      footer: { name: 'total', type: `trainable ${fmt(this.trainableParams)}`, params: this.totalParams, flops: this.flops },
+      className: 'ganbook-summary',
+    });
+  }
+
   toText(): string {
-    const head = ['layer', 'type', 'output', 'params', 'FLOPs/sample'];
-    const body = this.rows.map((r) => [r.name, r.type, r.outputShape, fmt(r.params), humanFlops(r.flops)]);
-    const all = [head, ...body];
-    const w = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-    const line = (row: string[]) => row.map((c, i) => (i >= 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
-    return [`${this.name}`, line(head), ...body.map(line),
-      `total params ${fmt(this.totalParams)} (trainable ${fmt(this.trainableParams)}), ${humanFlops(this.flops)}FLOP per sample`].join('\n');
+    return `${this.toTable().toText()}\ntotal params ${fmt(this.totalParams)} (trainable ${fmt(this.trainableParams)}), ${humanFlops(this.flops)}FLOP per sample`;
   }
 
   toHtml(): string {
-    const th = (s: string, right = false) => `<th style="text-align:${right ? 'right' : 'left'}">${s}</th>`;
-    const td = (s: string, right = false) => `<td style="text-align:${right ? 'right' : 'left'}">${esc(s)}</td>`;
-    const rows = this.rows.map((r) => `<tr>${td(r.name)}${td(r.type)}${td(r.outputShape)}${td(fmt(r.params), true)}${td(humanFlops(r.flops), true)}</tr>`);
-    return `<table class="ganbook-summary"><caption style="text-align:left"><b>${esc(this.name)}</b></caption>`
-      + `<thead><tr>${th('layer')}${th('type')}${th('output shape')}${th('params', true)}${th('FLOPs / sample', true)}</tr></thead>`
-      + `<tbody>${rows.join('')}</tbody>`
-      + `<tfoot><tr><td colspan="3"><b>total</b> (trainable ${fmt(this.trainableParams)})</td><td style="text-align:right"><b>${fmt(this.totalParams)}</b></td>`
-      + `<td style="text-align:right"><b>${humanFlops(this.flops)}</b></td></tr></tfoot></table>`;
+    return this.toTable().toHtml();
   }
 
   toMimeBundle(): Record<string, unknown> {

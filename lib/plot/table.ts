@@ -11,6 +11,16 @@ export interface TableOptions {
   columns?: string[];
   /** Significant digits for non-integer numbers (default 4). */
   digits?: number;
+  /** Header text per column key (default: the key itself). */
+  headers?: Record<string, string>;
+  /** Formatter per column key (default: numbers to `digits` significant digits). */
+  format?: Record<string, (value: unknown) => string>;
+  /** A totals row under a rule (`<tfoot>` in HTML), formatted like the body. */
+  footer?: Record<string, unknown>;
+  /** A short note under the table (units, definitions). */
+  note?: string;
+  /** CSS class of the HTML `<table>` (default `ganbook-table`). */
+  className?: string;
 }
 
 function escapeHtml(s: string): string {
@@ -40,27 +50,51 @@ export class Table {
     this.columns = options.columns ?? seen;
   }
 
-  private cells(): string[][] {
+  private format(row: Record<string, unknown> | undefined): string[] {
     const digits = this.options.digits ?? 4;
-    return this.rows.map((r) => this.columns.map((c) => formatCell(r?.[c], digits)));
+    return this.columns.map((c) => {
+      const v = row?.[c];
+      const f = this.options.format?.[c];
+      return f && v != null ? f(v) : formatCell(v, digits);
+    });
   }
 
-  /** An HTML `<table>` (numbers right-aligned), with the title as caption. */
+  private get headers(): string[] {
+    return this.columns.map((c) => this.options.headers?.[c] ?? c);
+  }
+
+  /** Whether a column (body and footer) holds numbers and nothing else but blanks: right-aligned. */
+  private numeric(): boolean[] {
+    const all = this.options.footer ? [...this.rows, this.options.footer] : this.rows;
+    return this.columns.map((c) => all.some((r) => typeof r?.[c] === 'number') && all.every((r) => r?.[c] == null || typeof r[c] === 'number'));
+  }
+
+  /** An HTML `<table>` (numbers right-aligned), with the title as caption, footer and note. */
   toHtml(): string {
-    const numeric = this.columns.map((c) => this.rows.length > 0 && this.rows.every((r) => r?.[c] == null || typeof r[c] === 'number'));
-    const head = this.columns.map((c, i) => `<th style="text-align:${numeric[i] ? 'right' : 'left'}">${escapeHtml(c)}</th>`).join('');
-    const body = this.cells().map((row) => `<tr>${row.map((v, i) => `<td style="text-align:${numeric[i] ? 'right' : 'left'}">${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
+    const numeric = this.numeric();
+    const align = (i: number) => `text-align:${numeric[i] ? 'right' : 'left'}`;
+    const head = this.headers.map((c, i) => `<th style="${align(i)}">${escapeHtml(c)}</th>`).join('');
+    const body = this.rows.map((r) => `<tr>${this.format(r).map((v, i) => `<td style="${align(i)}">${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
+    const foot = this.options.footer
+      ? `\n<tfoot><tr>${this.format(this.options.footer).map((v, i) => `<td style="${align(i)};font-weight:bold">${escapeHtml(v)}</td>`).join('')}</tr></tfoot>`
+      : '';
     const caption = this.options.title ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(this.options.title)}</caption>` : '';
-    return `<table class="ganbook-table">${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+    const note = this.options.note ? `<div style="font-size:smaller">${escapeHtml(this.options.note)}</div>` : '';
+    return `<table class="${escapeHtml(this.options.className ?? 'ganbook-table')}">${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>${foot}</table>${note}`;
   }
 
-  /** Aligned plain text, with the title on its own line. */
+  /** Aligned plain text (numbers right-aligned), with the title on its own line and the footer under a rule. */
   toText(): string {
-    const cells = this.cells();
-    const widths = this.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-    const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
-    const out = [line(this.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
-    return (this.options.title ? [this.options.title, ...out] : out).join('\n');
+    const numeric = this.numeric();
+    const cells = this.rows.map((r) => this.format(r));
+    const foot = this.options.footer ? [this.format(this.options.footer)] : [];
+    const widths = this.headers.map((c, i) => Math.max(c.length, ...[...cells, ...foot].map((r) => r[i].length)));
+    const line = (vals: string[]) => vals.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+    const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+    const out = [line(this.headers), rule, ...cells.map(line), ...(foot.length ? [rule, line(foot[0])] : [])];
+    if (this.options.title) out.unshift(this.options.title);
+    if (this.options.note) out.push(this.options.note);
+    return out.join('\n');
   }
 
   toMimeBundle(): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { frechetClassifierDistance } from '../metrics/scores';
 import type { ClassifierDataset } from '../metrics/classifier';
 import { exportGenerator, generate, loadExport, type ExportOptions } from './export';
 import { sampleLatent } from './latent';
+import { table, type Table } from '../plot/table';
 
 /** One compression setting to try. */
 export interface CompressionVariant {
@@ -68,37 +69,32 @@ export interface CompressionRow {
 export class CompressionReport {
   constructor(readonly rows: CompressionRow[], readonly title: string) {}
 
-  private columns(): Array<[string, (r: CompressionRow) => string]> {
-    const kb = (b: number) => (b / 1024).toFixed(1);
-    const cols: Array<[string, (r: CompressionRow) => string]> = [
-      ['variant', (r) => r.variant],
-      ['weights (KiB)', (r) => kb(r.weightBytes)],
-      ['gzipped (KiB)', (r) => kb(r.gzipBytes)],
-      ['smaller than raw float32', (r) => `${r.reduction.toFixed(1)}x`],
-      ['MSE vs float32', (r) => (r.mse === 0 ? '0' : r.mse.toExponential(2))],
-      ['max Δ pixel (0-255)', (r) => String(r.maxPixelDelta)],
-    ];
-    if (this.rows.some((r) => r.fcd !== undefined)) cols.push(['FCD (lower is better)', (r) => (r.fcd === undefined ? '' : r.fcd.toFixed(2))]);
-    return cols;
+  /** The comparison as a {@link Table}. */
+  toTable(): Table {
+    const kb = (b: unknown) => ((b as number) / 1024).toFixed(1);
+    const hasFcd = this.rows.some((r) => r.fcd !== undefined);
+    return table(this.rows.map((r) => ({ ...r })), {
+      title: this.title,
+      columns: ['variant', 'weightBytes', 'gzipBytes', 'reduction', 'mse', 'maxPixelDelta', ...(hasFcd ? ['fcd'] : [])],
+      headers: {
+        weightBytes: 'weights (KiB)', gzipBytes: 'gzipped (KiB)', reduction: 'smaller than raw float32', mse: 'MSE vs float32',
+        maxPixelDelta: 'max Δ pixel (0-255)', fcd: 'FCD (lower is better)',
+      },
+      format: {
+        weightBytes: kb, gzipBytes: kb, reduction: (v) => `${(v as number).toFixed(1)}x`,
+        mse: (v) => (v === 0 ? '0' : (v as number).toExponential(2)), maxPixelDelta: String, fcd: (v) => (v as number).toFixed(2),
+      },
+    });
   }
 
   /** Aligned text (REPL, console). */
   toText(): string {
-    const cols = this.columns();
-    const cells = [cols.map(([h]) => h), ...this.rows.map((r) => cols.map(([, f]) => f(r)))];
-    const w = cols.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-    const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-    return [this.title, line(cells[0]), w.map((n) => '-'.repeat(n)).join('  '), ...cells.slice(1).map(line)].join('\n');
+    return this.toTable().toText();
   }
 
   /** An HTML table (notebooks). */
   toHtml(): string {
-    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-    const cols = this.columns();
-    const head = cols.map(([h], i) => `<th style="text-align:${i ? 'right' : 'left'}">${esc(h)}</th>`).join('');
-    const body = this.rows.map((r) => `<tr>${cols.map(([, f], i) => `<td style="text-align:${i ? 'right' : 'left'}">${esc(f(r))}</td>`).join('')}</tr>`).join('\n');
-    return `<table><caption style="caption-side:top;text-align:left;font-weight:bold">${esc(this.title)}</caption>`
-      + `<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+    return this.toTable().toHtml();
   }
 
   toMimeBundle(): Record<string, unknown> {

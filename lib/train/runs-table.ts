@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CostLedger } from './ledger';
+import { table, type Table } from '../plot/table';
 
 /** One row of a {@link RunsTable}. */
 export interface RunRow {
@@ -39,38 +40,40 @@ function rowOf(name: string, s: SummaryLike | FitLike, extra: Record<string, unk
   };
 }
 
-const num = (v: unknown, digits = 3): string => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits)) : v === undefined || v === null ? '' : String(v));
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const num = (digits: number) => (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits)) : String(v));
+
+/** Column key, header and decimals of the fixed columns. */
+const BASE_COLUMNS: [string, string, number][] = [
+  ['run', 'run', 0], ['arch', 'arch', 0], ['dataset', 'dataset', 0], ['steps', 'steps', 0], ['dLoss', 'D loss', 3], ['gLoss', 'G loss', 3],
+  ['wallSeconds', 'wall (s)', 1], ['msPerStep', 'ms/step', 1], ['imagesPerSecond', 'images/s', 0], ['gflopsPerSecond', 'GFLOP/s', 1],
+  ['pflop', 'PFLOP', 4], ['cost', 'cost', 4],
+];
 
 /** A comparison table of runs; `show(runsTable(...))`. */
 export class RunsTable {
   constructor(readonly rows: RunRow[]) {}
 
-  private columns(): [string, string, number][] {
-    const base: [string, string, number][] = [
-      ['run', 'run', 0], ['arch', 'arch', 0], ['dataset', 'dataset', 0], ['steps', 'steps', 0], ['dLoss', 'D loss', 3], ['gLoss', 'G loss', 3],
-      ['wallSeconds', 'wall (s)', 1], ['msPerStep', 'ms/step', 1], ['imagesPerSecond', 'images/s', 0], ['gflopsPerSecond', 'GFLOP/s', 1],
-      ['pflop', 'PFLOP', 4], ['cost', 'cost', 4],
-    ];
-    const known = new Set([...base.map((b) => b[0]), 'currency']);
+  /** The runs as a {@link Table}: fixed columns, then extra columns in first-seen order. */
+  toTable(): Table {
+    const known = new Set([...BASE_COLUMNS.map((b) => b[0]), 'currency']);
     const extras = [...new Set(this.rows.flatMap((r) => Object.keys(r).filter((k) => !known.has(k))))];
-    return [...base, ...extras.map((k): [string, string, number] => [k, k, 3])];
+    const cols: [string, string, number][] = [...BASE_COLUMNS, ...extras.map((k): [string, string, number] => [k, k, 3])];
+    const cur = this.rows[0]?.currency ?? 'USD';
+    return table(this.rows, {
+      columns: cols.map((c) => c[0]),
+      headers: Object.fromEntries(cols.map(([k, h]) => [k, h])),
+      format: Object.fromEntries(cols.map(([k, , d]) => [k, num(d)])),
+      note: `losses: mean of the last 10% of steps; cost in ${cur} at the configured price per hour; FLOPs estimated from layer shapes.`,
+      className: 'ganbook-runs',
+    });
   }
 
   toText(): string {
-    const cols = this.columns();
-    const cells = [cols.map((c) => c[1]), ...this.rows.map((r) => cols.map(([k, , d]) => num(r[k], d)))];
-    const w = cols.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-    return cells.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
+    return this.toTable().toText();
   }
 
   toHtml(): string {
-    const cols = this.columns();
-    const head = cols.map(([, t]) => `<th>${esc(t)}</th>`).join('');
-    const body = this.rows.map((r) => `<tr>${cols.map(([k, , d]) => `<td style="text-align:${typeof r[k] === 'number' ? 'right' : 'left'}">${esc(num(r[k], d))}</td>`).join('')}</tr>`).join('');
-    const cur = this.rows[0]?.currency ?? 'USD';
-    return `<table class="ganbook-runs"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
-      + `<div style="font-size:smaller">losses: mean of the last 10% of steps; cost in ${esc(cur)} at the configured price per hour; FLOPs estimated from layer shapes.</div>`;
+    return this.toTable().toHtml();
   }
 
   toMimeBundle(): Record<string, unknown> {

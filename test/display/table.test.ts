@@ -16,7 +16,21 @@ describe('table', () => {
     expect(html).toContain('<td style="text-align:right">12544</td>');
     expect(html).toContain('<td style="text-align:right">0.1235</td>');
     expect(html).toContain('<td style="text-align:right"></td>'); // missing value
-    expect(b['text/plain']).toBe(['Gen & Disc', 'layer     params  loss', '--------  ------  ------', 'dense<1>  12544   0.1235', 'conv      3200'].join('\n'));
+    expect(b['text/plain']).toBe(['Gen & Disc', 'layer     params    loss', '--------  ------  ------', 'dense<1>   12544  0.1235', 'conv        3200'].join('\n'));
+  });
+
+  it('renames headers, formats columns, and adds a footer and a note to both renderings', () => {
+    const t = table([{ k: 'a', n: 1500 }, { k: 'b', n: 25 }], {
+      headers: { k: 'key', n: 'count' }, format: { n: (v) => (v as number).toLocaleString('en-US') },
+      footer: { k: 'total', n: 1525 }, note: 'n counts <things>', className: 'my-table',
+    });
+    const html = t.toHtml();
+    expect(html).toMatch(/^<table class="my-table">/);
+    expect(html).toContain('<th style="text-align:left">key</th><th style="text-align:right">count</th>');
+    expect(html).toContain('<td style="text-align:right">1,500</td>');
+    expect(html).toContain('<tfoot><tr><td style="text-align:left;font-weight:bold">total</td><td style="text-align:right;font-weight:bold">1,525</td></tr></tfoot>');
+    expect(html).toContain('<div style="font-size:smaller">n counts &lt;things&gt;</div>');
+    expect(t.toText()).toBe(['key    count', '-----  -----', 'a      1,500', 'b         25', '-----  -----', 'total  1,525', 'n counts <things>'].join('\n'));
   });
 
   it('keeps the requested columns in order and rejects non-arrays with a clear message', () => {

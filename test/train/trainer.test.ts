@@ -70,6 +70,22 @@ describe('GanTrainer', () => {
     b.dispose(); disposeGan(b.gan);
   });
 
+  it('a resumed run writes a GIF of the whole history, earlier sessions included', async () => {
+    const ganA = buildGan(tinyDcgan());
+    const a = new GanTrainer(ganA, data, { ...base, runsDir: path.join(tmp, 'resume-gif'), sampleEvery: 2 });
+    const first = await a.fit({ steps: 3 }); // samples at steps 2 and 3 (end of fit)
+    expect(gifInfo(fs.readFileSync(first.gif!))).toMatchObject({ frames: 2 });
+    a.dispose(); disposeGan(ganA);
+
+    const b = await GanTrainer.resume(first.runDir!, data, { live: false });
+    const second = await b.fit({ steps: 3 }); // samples at steps 4 and 6
+    expect(second.gif).toBe(first.gif);
+    expect(fs.readdirSync(path.join(first.runDir!, 'samples')).filter((f) => f.endsWith('.png')))
+      .toEqual(['step-00000002.png', 'step-00000003.png', 'step-00000004.png', 'step-00000006.png']);
+    expect(gifInfo(fs.readFileSync(second.gif!))).toMatchObject({ frames: 4 });
+    b.dispose(); disposeGan(b.gan);
+  });
+
   it('stops on a NaN loss naming the step and restores the last good checkpoint', async () => {
     const gan = buildGan(tinyDcgan());
     const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'nan'), checkpointEvery: 2 });
@@ -159,7 +175,7 @@ describe('runsTable', () => {
     expect(t.rows[0].steps).toBe(5);
     expect(t.rows[0].arch).toBe('dcgan');
     const html = String(runsTable([t.rows[0].run].map((r) => path.join(tmp, 'runs', r)), { [path.join(tmp, 'runs', t.rows[0].run)]: { score: 0.5 } }).toMimeBundle()['text/html']);
-    expect(html).toMatch(/<th>score<\/th>[\s\S]*0\.500/);
+    expect(html).toMatch(/<th style="text-align:right">score<\/th>[\s\S]*<td style="text-align:right">0\.500<\/td>/);
   });
 });
 
