@@ -19,7 +19,9 @@ export class RunTracker {
   readonly dir: string;
   private pending: string[] = [];
   private writer: SummaryWriter | null = null;
-  private frames: GifFrame[] = [];
+  /** Sample frames of this session, by step. */
+  private frames = new Map<number, GifFrame>();
+  private readonly resumed: boolean;
 
   /**
    * Creates `<root>/<name>-<time>` (or reuses an existing folder when `existing` is given).
@@ -43,7 +45,7 @@ export class RunTracker {
     fs.mkdirSync(this.checkpointsDir, { recursive: true });
     if (opts.config !== undefined && !opts.existing) fs.writeFileSync(path.join(this.dir, 'config.json'), JSON.stringify(opts.config, null, 2));
     if (opts.tensorboard !== false && hasNodeHelpers()) this.writer = tf.node.summaryFileWriter(path.join(this.dir, 'tb'));
-    if (opts.existing) this.frames = []; // frames of earlier sessions live in samples/*.png
+    this.resumed = Boolean(opts.existing); // frames of earlier sessions live in samples/*.png
   }
 
   get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
@@ -79,16 +81,40 @@ export class RunTracker {
     const file = path.join(this.dir, 'samples', `step-${String(step).padStart(8, '0')}.png`);
     if (hasNodeHelpers()) fs.writeFileSync(file, await tf.node.encodePng(grid));
     const data = await grid.data();
-    this.frames.push({ width: w, height: h, channels: c as 1 | 3, data: Uint8Array.from(data) });
+    this.frames.set(step, { width: w, height: h, channels: c as 1 | 3, data: Uint8Array.from(data) });
     return file;
   }
 
-  /** Writes `samples.gif` from the frames of this session (returns its path, or null without frames). */
-  writeGif(opts: { delayMs?: number } = {}): string | null {
-    if (!this.frames.length) return null;
+  /**
+   * Writes `samples.gif` (returns its path, or null without frames). In a resumed run the frames
+   * of earlier sessions are read back from `samples/step-*.png`, up to `upToStep` (samples past
+   * it belong to an abandoned continuation), so the GIF covers the whole training history.
+   */
+  writeGif(opts: { delayMs?: number; upToStep?: number } = {}): string | null {
+    const frames = new Map(this.frames);
+    if (this.resumed && hasNodeHelpers()) {
+      for (const { step, file } of this.sampleFiles()) {
+        if (frames.has(step) || (opts.upToStep !== undefined && step > opts.upToStep)) continue;
+        const img = tf.node.decodePng(fs.readFileSync(file)) as Tensor3D;
+        const [h, w, c] = img.shape;
+        frames.set(step, { width: w, height: h, channels: c as 1 | 3, data: Uint8Array.from(img.dataSync()) });
+        img.dispose();
+      }
+    }
+    if (!frames.size) return null;
+    const ordered = [...frames.entries()].sort((a, b) => a[0] - b[0]).map(([, f]) => f);
     const file = path.join(this.dir, 'samples.gif');
-    fs.writeFileSync(file, encodeGif(this.frames, { delayMs: opts.delayMs ?? 150 }));
+    fs.writeFileSync(file, encodeGif(ordered, { delayMs: opts.delayMs ?? 150 }));
     return file;
+  }
+
+  /** The sample PNGs on disk with their steps. */
+  private sampleFiles(): { step: number; file: string }[] {
+    const dir = path.join(this.dir, 'samples');
+    return fs.readdirSync(dir).flatMap((f) => {
+      const m = /^step-(\d+)\.png$/.exec(f);
+      return m ? [{ step: Number(m[1]), file: path.join(dir, f) }] : [];
+    });
   }
 
   /** Writes `summary.json` (what the runs table reads). */

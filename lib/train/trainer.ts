@@ -589,7 +589,7 @@ export class GanTrainer {
     }
     const tail = history.slice(-Math.max(1, Math.ceil(history.length / 10)));
     const mean = (k: 'dLoss' | 'gLoss') => tail.reduce((a, h) => a + h[k], 0) / Math.max(tail.length, 1);
-    const gif = this.run?.writeGif() ?? null;
+    const gif = this.run?.writeGif({ upToStep: this.stepCount }) ?? null;
     const result: FitResult = {
       runDir: this.run?.dir ?? null, step: this.stepCount, steps: this.stepCount - startStep, history,
       final: { dLoss: mean('dLoss'), gLoss: mean('gLoss') }, ledger: this.ledger(), stopped, message,
