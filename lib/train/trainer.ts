@@ -72,9 +72,11 @@ export interface TrainerOptions {
   /** Callbacks (see {@link TrainerCallbacks}). */
   callbacks?: TrainerCallbacks[];
   /**
-   * Use the native fast step of `./fast-step` (same update, fewer TensorFlow ops) when the setup
-   * allows it: non-saturating loss without label smoothing, nCritic 1, unconditional, the default
-   * `losses` object. Otherwise (and on other backends) the reference step runs. Default false.
+   * Use the native fast step of `./fast-step` (same update, fewer TensorFlow ops, about half the
+   * CPU time) when the setup allows it: native TensorFlow backend, non-saturating loss without label
+   * smoothing, nCritic 1, unconditional, no dropout, the default `losses` object. Otherwise the
+   * reference step of `./step` runs; `trainer.stepMode` says which. Default true; `false` forces
+   * the reference step (e.g. to study or rewrite it).
    */
   fastStep?: boolean;
 }
@@ -137,7 +139,7 @@ function resolve(config: GanConfig, o: TrainerOptions): Resolved {
     batchSize: 64, lrG: w ? 1e-4 : 2e-4, lrD: w ? 1e-4 : 2e-4, beta1: w ? 0 : 0.5, beta2: w ? 0.9 : 0.999,
     labelSmoothing: 0, nCritic: w ? 5 : 1, gpWeight: w ? 10 : 0, ema: 0, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
-    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: false,
+    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     callbacks: o.callbacks ?? [],
   } as Resolved;
