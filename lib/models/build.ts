@@ -60,6 +60,14 @@ function post(x: SymbolicTensor, n: NetConfig, withNorm = true): SymbolicTensor 
   return x;
 }
 
+/** `n.refine` stride-1 convolutions (each followed by norm → activation → dropout) at the coarsest resolution. */
+function refine(x: SymbolicTensor, n: NetConfig, filters: number, init: Init): SymbolicTensor {
+  for (let i = 0; i < (n.refine ?? 0); i++) {
+    x = post(tf.layers.conv2d({ filters, kernelSize: n.kernelSize, strides: 1, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor, n);
+  }
+  return x;
+}
+
 function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
   const g = c.generator;
   const [h, w, ch] = c.imageShape;
@@ -73,6 +81,7 @@ function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTen
   x = tf.layers.dense({ units: sh * sw * g.widths[0], kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
   x = post(x, g);
   x = tf.layers.reshape({ targetShape: [sh, sw, g.widths[0]] }).apply(x) as SymbolicTensor;
+  x = refine(x, g, g.widths[0], init);
   for (const filters of g.widths.slice(1)) {
     x = tf.layers.conv2dTranspose({ filters, kernelSize: g.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
     x = post(x, g);
@@ -93,6 +102,7 @@ function discriminatorBody(x: SymbolicTensor, c: GanConfig, init: Init): Symboli
       x = tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
       x = post(x, d, i > 0);
     });
+    x = refine(x, d, d.widths[d.widths.length - 1], init);
     x = tf.layers.flatten().apply(x) as SymbolicTensor;
   }
   return tf.layers.dense({ units: 1, kernelInitializer: init.next() }).apply(x) as SymbolicTensor;

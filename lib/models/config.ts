@@ -32,6 +32,12 @@ export interface NetConfig {
   dropout: number;
   /** Convolution kernel size (`dcgan` only). */
   kernelSize: number;
+  /**
+   * Stride-1 convolutions at the coarsest resolution (`dcgan` only; default 0): in the generator
+   * right after the projection (7x7 at 28 px), in the discriminator after its last stride-2
+   * convolution. Depth where the global layout of the image is decided, at the cheapest resolution.
+   */
+  refine?: number;
 }
 
 /** Label conditioning: both networks embed the class index. */
@@ -168,6 +174,8 @@ function checkNet(n: NetConfig, who: string, arch: Arch): void {
   check(Number.isFinite(n.dropout) && n.dropout >= 0 && n.dropout < 1, `Expected ${who}.dropout in [0, 1); got ${n.dropout}.`);
   check(Number.isFinite(n.alpha) && n.alpha >= 0, `Expected ${who}.alpha >= 0; got ${n.alpha}.`);
   if (arch === 'dcgan') check(Number.isInteger(n.kernelSize) && n.kernelSize > 0, `Expected ${who}.kernelSize a positive integer; got ${n.kernelSize}.`);
+  check(n.refine === undefined || (Number.isInteger(n.refine) && n.refine >= 0), `Expected ${who}.refine (stride-1 convolutions per resolution) an integer ≥ 0; got ${n.refine}.`);
+  if (arch === 'fc') check(!n.refine, `Expected ${who}.refine 0 for arch "fc" (it adds convolutions); got ${n.refine}.`);
 }
 
 /**

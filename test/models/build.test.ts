@@ -42,6 +42,22 @@ describe('model builders', () => {
     disposeGan(gan);
   });
 
+  it('adds `refine` stride-1 convolutions at the coarsest resolution of both networks', () => {
+    const base = buildGan(dcgan());
+    const gan = buildGan(dcgan({ generator: { refine: 2 }, discriminator: { refine: 1 } }));
+    // G: two 7x7x128 → 7x7x128 k4 convolutions, each with a batch norm (4 weights per channel)
+    const gConv = 4 * 4 * 128 * 128 + 128, gBn = 4 * 128;
+    expect(gan.generator.countParams()).toBe(base.generator.countParams() + 2 * (gConv + gBn));
+    // D (no norm): one 7x7x128 → 7x7x128 k4 convolution after the last stride-2 one
+    expect(gan.discriminator.countParams()).toBe(base.discriminator.countParams() + 4 * 4 * 128 * 128 + 128);
+    const convs = summary(gan.generator).rows.filter((r) => r.type === 'Conv2D');
+    expect(convs.map((r) => [r.outputShape, r.flops])).toEqual([['[n, 7, 7, 128]', 2 * 7 * 7 * 128 * 16 * 128], ['[n, 7, 7, 128]', 2 * 7 * 7 * 128 * 16 * 128]]);
+    expect(gan.generator.outputs[0].shape).toEqual([null, 28, 28, 1]);
+    disposeGan(base); disposeGan(gan);
+    expect(() => dcgan({ generator: { refine: -1 } })).toThrow(/generator\.refine .* an integer ≥ 0; got -1/);
+    expect(() => fcGan({ discriminator: { refine: 1 } })).toThrow(/discriminator\.refine 0 for arch "fc"/);
+  });
+
   it('builds 32 and 64 px DCGANs, a conditional GAN and a WGAN-GP critic', () => {
     for (const size of [32, 64]) {
       const gan = buildGan(dcgan({ imageShape: [size, size, 3] }));
