@@ -77,6 +77,8 @@ export { memorization, MemorizationReport, unitImages } from './metrics/memoriza
 export type { MemorizationOptions } from './metrics/memorization';
 export { evaluateGenerator, evaluateImages, sampleGenerator, latentCodes, EvaluationReport } from './metrics/evaluate';
 export type { EvaluateOptions, EvaluateImagesOptions, EvaluationScores, ClassQuality, GeneratorLike, SampleFn } from './metrics/evaluate';
+export { recognizableShare } from './metrics/recognizable';
+export type { Recognizable, RecognizableOptions } from './metrics/recognizable';
 export { scoreRun, scoreCurveChart, runCheckpoints, loadCheckpointGenerator } from './metrics/runs';
 export type { RunScore, CheckpointGenerator } from './metrics/runs';
 // tune (issue 8)

@@ -1,0 +1,65 @@
+/**
+ * The share of generated samples a trained classifier recognizes with high confidence: a quick,
+ * interpretable quality number ("how many of these look like a digit?") next to FCD/KCD.
+ */
+import { tf } from '../backend';
+import { classify, loadClassifier, type ClassifierDataset } from './classifier';
+import { sampleGenerator, type EvaluateOptions, type GeneratorLike } from './evaluate';
+import { toUnitRange } from './scores';
+
+/** Options of {@link recognizableShare}: those of `sampleGenerator` plus the threshold. */
+export interface RecognizableOptions extends Pick<EvaluateOptions, 'n' | 'seed' | 'latentDim' | 'numClasses' | 'range' | 'batchSize'> {
+  /** Classifier to ask (default `'mnist'`). */
+  dataset?: ClassifierDataset;
+  /** Top-class probability a sample needs to count (default 0.9). */
+  threshold?: number;
+}
+
+/** Result of {@link recognizableShare}. */
+export interface Recognizable {
+  /** Fraction of samples whose top class has probability ≥ `threshold`. */
+  share: number;
+  threshold: number;
+  n: number;
+  /** How many samples the classifier assigns to each class (top class, any confidence): mode coverage. */
+  classCounts: number[];
+  /** Conditional generators: fraction whose top class is the requested one with probability ≥ `threshold`. */
+  requestedShare?: number;
+}
+
+/**
+ * Samples `n` images (seeded, as {@link sampleGenerator}) and returns the share the classifier
+ * labels with at least `threshold` confidence, with the class histogram to spot mode dropping.
+ * On MNIST's test set the bundled classifier gives 0.974 at the default threshold.
+ *
+ * @example
+ * ```ts
+ * const r = await recognizableShare(trainer.emaGenerator ?? gan.generator, { n: 1000 });
+ * `${(100 * r.share).toFixed(1)}% recognizable; per class ${r.classCounts.join(' ')}`
+ * ```
+ */
+export async function recognizableShare(generator: GeneratorLike, opts: RecognizableOptions = {}): Promise<Recognizable> {
+  const threshold = opts.threshold ?? 0.9;
+  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`Expected threshold in [0, 1]; got ${opts.threshold}.`);
+  const clf = await loadClassifier(opts.dataset ?? 'mnist');
+  const { images, labels, range } = await sampleGenerator(generator, opts);
+  const unit = tf.tidy(() => toUnitRange(images, range));
+  images.dispose();
+  let probs: Float32Array, k: number, n: number;
+  try {
+    ({ probs, numClasses: k, n } = classify(clf, unit));
+  } finally {
+    unit.dispose();
+  }
+  const classCounts = new Array<number>(k).fill(0);
+  let confident = 0, requested = 0;
+  for (let i = 0; i < n; i++) {
+    let top = 0;
+    for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + top]) top = j;
+    classCounts[top]++;
+    const sure = probs[i * k + top] >= threshold;
+    if (sure) confident++;
+    if (sure && labels && labels[i] === top) requested++;
+  }
+  return { share: confident / n, threshold, n, classCounts, ...(labels ? { requestedShare: requested / n } : {}) };
+}
