@@ -19,7 +19,25 @@ if (process.argv.includes('--check')) {
   }
 }
 
+// Exit when the process that launched us is gone (jupyter_client sets JPY_PARENT_PID, as ipykernel
+// honours it): a notebook runner or server killed without a shutdown request must not leave a
+// kernel training in the background. Checked between event-loop turns, i.e. between training steps.
+function watchParent(pid) {
+  if (!(pid > 1)) return;
+  setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if (e.code === 'ESRCH') {
+        console.error(`ganbook kernel: parent process ${pid} is gone; exiting`);
+        process.exit(0);
+      }
+    }
+  }, 1000).unref();
+}
+
 layer.install();
+watchParent(Number(process.env.JPY_PARENT_PID));
 const i = process.argv.indexOf('--config-path');
 const configPath = i >= 0 ? process.argv[i + 1] : '';
 require('tslab/dist/main').startKernel({ configPath, enableFindLocal: false, jsKernel: false, globalVersion: '' });
