@@ -84,6 +84,7 @@ export class CompressionReport {
         weightBytes: kb, gzipBytes: kb, reduction: (v) => `${(v as number).toFixed(1)}x`,
         mse: (v) => (v === 0 ? '0' : (v as number).toExponential(2)), maxPixelDelta: String, fcd: (v) => (v as number).toFixed(2),
       },
+      className: 'ganbook-compression',
     });
   }
 

@@ -22,6 +22,6 @@ describe('notebooks/05-deploy.ipynb', () => {
     expect([served.readUInt32BE(16), served.readUInt32BE(20)]).toEqual([8 * 30 - 2, 8 * 30 - 2]);
     expect(truncated.readUInt32BE(16)).toBeGreaterThan(0);
     expect([screenshot.readUInt32BE(16), screenshot.readUInt32BE(20)]).toEqual([900, 700]);
-    expect(outs.some((o) => String(o.data?.['text/html'] ?? '').includes('<table>'))).toBe(true);
+    expect(outs.some((o) => String(o.data?.['text/html'] ?? '').includes('<table class="ganbook-compression">'))).toBe(true);
   });
 });
