@@ -167,3 +167,23 @@ export function classify(clf: Classifier, images: Tensor4D, batchSize = 500): Cl
   }
   return { features, probs, n, featureDim: d, numClasses: k };
 }
+
+/**
+ * The top class of each row of `[n, numClasses]` probabilities (first one on ties).
+ *
+ * @example
+ * ```ts
+ * const { probs, numClasses } = classify(clf, images);
+ * const top = topClasses(probs, numClasses); // Int32Array of class indices
+ * ```
+ */
+export function topClasses(probs: Float32Array, numClasses: number): Int32Array {
+  const n = probs.length / numClasses;
+  const top = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < numClasses; j++) if (probs[i * numClasses + j] > probs[i * numClasses + best]) best = j;
+    top[i] = best;
+  }
+  return top;
+}

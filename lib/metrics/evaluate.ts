@@ -7,7 +7,7 @@ import { tf, type LayersModel, type Tensor, type Tensor2D, type Tensor4D } from 
 import type { Displayable } from '../display/show';
 import type { MimeBundle } from '../display/sink';
 import { toPng } from '../plot/image';
-import { classify, loadClassifier, type ClassifierDataset } from './classifier';
+import { classify, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
 import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
 import { memorization, type MemorizationReport } from './memorization';
 import { precisionRecallFeatures } from './neighbours';
@@ -212,14 +212,8 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
     const diversity = pairs > 0 ? msSsimDiversity(x, { pairs, seed, range: [0, 1] }) : NaN;
 
     // Confidence: p(requested class) for conditional samples, else the top probability.
-    const conf = new Float32Array(n);
-    const argmax = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < K; j++) if (out.probs[i * K + j] > out.probs[i * K + best]) best = j;
-      argmax[i] = best;
-      conf[i] = opts.labels ? out.probs[i * K + opts.labels[i]] : out.probs[i * K + best];
-    }
+    const argmax = topClasses(out.probs, K);
+    const conf = Float32Array.from(argmax, (best, i) => out.probs[i * K + (opts.labels ? opts.labels[i] : best)]);
     const perClass: ClassQuality[] = [];
     if (opts.labels) {
       for (let c = 0; c < K; c++) {

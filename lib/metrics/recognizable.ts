@@ -3,7 +3,7 @@
  * interpretable quality number ("how many of these look like a digit?") next to FCD/KCD.
  */
 import { tf } from '../backend';
-import { classify, loadClassifier, type ClassifierDataset } from './classifier';
+import { classify, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
 import { sampleGenerator, type EvaluateOptions, type GeneratorLike } from './evaluate';
 import { toUnitRange } from './scores';
 
@@ -51,15 +51,14 @@ export async function recognizableShare(generator: GeneratorLike, opts: Recogniz
   } finally {
     unit.dispose();
   }
+  const top = topClasses(probs, k);
   const classCounts = new Array<number>(k).fill(0);
   let confident = 0, requested = 0;
   for (let i = 0; i < n; i++) {
-    let top = 0;
-    for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + top]) top = j;
-    classCounts[top]++;
-    const sure = probs[i * k + top] >= threshold;
+    classCounts[top[i]]++;
+    const sure = probs[i * k + top[i]] >= threshold;
     if (sure) confident++;
-    if (sure && labels && labels[i] === top) requested++;
+    if (sure && labels && labels[i] === top[i]) requested++;
   }
   return { share: confident / n, threshold, n, classCounts, ...(labels ? { requestedShare: requested / n } : {}) };
 }

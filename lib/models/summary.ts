@@ -36,7 +36,7 @@ export class ModelSummary {
 
   /** The rows as a {@link Table} with a totals footer. */
   toTable(): Table {
-    return table(this.rows.map((r) => ({ ...r })), {
+    return table(this.rows, {
       title: this.name,
       columns: ['name', 'type', 'outputShape', 'params', 'flops'],
       headers: { name: 'layer', outputShape: 'output shape', flops: 'FLOPs / sample' },

@@ -43,7 +43,10 @@ function formatCell(v: unknown, digits: number): string {
 /** A table that displays itself (HTML in notebooks, aligned text elsewhere). */
 export class Table {
   readonly columns: string[];
-  constructor(readonly rows: Record<string, unknown>[], readonly options: TableOptions = {}) {
+  readonly rows: Record<string, unknown>[];
+  /** Rows may be any objects (interfaces included); their own enumerable keys are the columns. */
+  constructor(rows: readonly object[], readonly options: TableOptions = {}) {
+    this.rows = rows as Record<string, unknown>[];
     if (!Array.isArray(rows)) throw new Error(`table() expects an array of records; got ${typeof rows}. Pass e.g. [{ epoch: 1, loss: 0.7 }].`);
     const seen: string[] = [];
     for (const r of rows) for (const k of Object.keys(r ?? {})) if (!seen.includes(k)) seen.push(k);
@@ -115,6 +118,6 @@ export class Table {
  * await show(table(history, { columns: ['epoch', 'dLoss', 'gLoss'] }));
  * ```
  */
-export function table(rows: Record<string, unknown>[], options: TableOptions = {}): Table {
+export function table(rows: readonly object[], options: TableOptions = {}): Table {
   return new Table(rows, options);
 }

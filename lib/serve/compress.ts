@@ -73,7 +73,7 @@ export class CompressionReport {
   toTable(): Table {
     const kb = (b: unknown) => ((b as number) / 1024).toFixed(1);
     const hasFcd = this.rows.some((r) => r.fcd !== undefined);
-    return table(this.rows.map((r) => ({ ...r })), {
+    return table(this.rows, {
       title: this.title,
       columns: ['variant', 'weightBytes', 'gzipBytes', 'reduction', 'mse', 'maxPixelDelta', ...(hasFcd ? ['fcd'] : [])],
       headers: {
