@@ -30,6 +30,8 @@ export type { TrainerOptions, TrainerCallbacks, StepLog, FitResult } from './tra
 export { ganStep, discriminatorStep, generatorStep } from './train/step';
 export { nonSaturatingLoss, wassersteinLoss, gradientPenalty } from './train/losses';
 export type { GanLosses } from './train/losses';
+export { lrScale } from './train/schedule';
+export type { LrDecay } from './train/schedule';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints } from './train/checkpoint';
 export { RunTracker } from './train/run';
 export { costLedger } from './train/ledger';

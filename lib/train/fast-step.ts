@@ -81,6 +81,11 @@ export interface FastGanStep {
    */
   exportToOptimizers(): Promise<void>;
   /**
+   * Sets the Adam learning rates of the updates that follow (a schedule calls this before each
+   * step). Fast mode changes its own Adam; reference mode the optimizers it steps with.
+   */
+  setLearningRates(lr: { generator: number; discriminator: number }): void;
+  /**
    * The reverse, after a checkpoint restore into the optimizers: continues from their
    * iterations and moments. No-op in reference mode or when they have no state yet.
    */
@@ -397,6 +402,9 @@ class FlatAdam {
 
   get iterations(): number { return this.t; }
 
+  /** Learning rate of the updates that follow. */
+  set learningRate(lr: number) { this.p.learningRate = lr; }
+
   /** Per-variable first and second moments (new tensors, in `vars` order; the caller disposes). */
   slots(): { m: Tensor[]; v: Tensor[] } {
     return tf.tidy(() => {
@@ -499,8 +507,18 @@ function referenceStep(models: FastStepModels, optimizers: Partial<FastStepOptim
     step(b) { iterations++; return referenceGanStep(models, opt, b); },
     async exportToOptimizers() { /* the optimizers hold the state */ },
     async importFromOptimizers() { /* the optimizers hold the state */ },
+    setLearningRates(lr) { setAdamLearningRate(opt.generator, lr.generator); setAdamLearningRate(opt.discriminator, lr.discriminator); },
     dispose() { own.forEach((o) => o.dispose()); },
   };
+}
+
+/**
+ * Changes a tfjs Adam optimizer's learning rate in place. tfjs reads its (protected)
+ * `learningRate` field on every `applyGradients`, so this keeps the moments and iteration count.
+ */
+export function setAdamLearningRate(opt: Optimizer, lr: number): void {
+  if (opt.getClassName() !== 'Adam') throw new Error(`Expected an Adam optimizer for a learning-rate schedule; got ${opt.getClassName()}.`);
+  (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /** tfjs Adam's private slots (to dispose the old ones before `setWeights`, which would leak them). */
@@ -580,6 +598,7 @@ function fastStep(models: FastStepModels, planG: NetPlan, planD: NetPlan, pG: Ad
   return {
     mode: 'fast',
     get iterations() { return adamD.iterations; },
+    setLearningRates(lr) { adamG.learningRate = lr.generator; adamD.learningRate = lr.discriminator; },
     step({ real, z }) {
       if (real.shape[0] !== z.shape[0]) {
         throw new Error(`Expected real and z with the same batch size; got ${real.shape[0]} and ${z.shape[0]}.`);

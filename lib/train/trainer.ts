@@ -23,7 +23,8 @@ import { nonSaturatingLoss, wassersteinLoss, type GanLosses } from './losses';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
 import { discriminatorStep, generatorStep } from './step';
-import { createFastGanStep, type FastGanStep } from './fast-step';
+import { createFastGanStep, setAdamLearningRate, type FastGanStep } from './fast-step';
+import { lrScale, resolveLrDecay, type LrDecay } from './schedule';
 
 /** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
 export interface TrainerOptions {
@@ -41,6 +42,11 @@ export interface TrainerOptions {
   nCritic?: number;
   /** Gradient-penalty weight (default 0; WGAN-GP 10). */
   gpWeight?: number;
+  /**
+   * Linear learning-rate decay over an epoch range, applied to both networks, e.g.
+   * `{ start: 3, end: 5 }`: full rates for three epochs, then down to 1% at epoch 5. Default: none.
+   */
+  lrDecay?: LrDecay;
   /** EMA decay of generator weights for samples (0 = off, e.g. 0.999). */
   ema?: number;
   /** Seed of noise, batch order and dropout (default 0). */
@@ -131,7 +137,7 @@ export class NonFiniteLossError extends Error {
 }
 
 type Required2<T> = { [K in keyof T]-?: T[K] };
-type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live'>> & Pick<TrainerOptions, 'range' | 'name' | 'live'> & { callbacks: TrainerCallbacks[] };
+type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live' | 'lrDecay'>> & Pick<TrainerOptions, 'range' | 'name' | 'live' | 'lrDecay'> & { callbacks: TrainerCallbacks[] };
 
 function resolve(config: GanConfig, o: TrainerOptions): Resolved {
   const w = config.loss === 'wgan-gp';
@@ -154,6 +160,7 @@ function resolve(config: GanConfig, o: TrainerOptions): Resolved {
   if (!(r.beta1 >= 0 && r.beta1 < 1)) throw new Error(`Expected beta1 in [0, 1); got ${r.beta1}.`);
   if (!(r.beta2 >= 0 && r.beta2 < 1)) throw new Error(`Expected beta2 in [0, 1); got ${r.beta2}.`);
   if (!(r.ema >= 0 && r.ema < 1)) throw new Error(`Expected ema (decay) in [0, 1), 0 = off; got ${r.ema}.`);
+  if (r.lrDecay) r.lrDecay = resolveLrDecay(r.lrDecay);
   if (!Number.isInteger(r.seed)) throw new Error(`Expected seed an integer; got ${r.seed}.`);
   return r;
 }
@@ -291,6 +298,7 @@ export class GanTrainer {
       this.fast.dispose();
       this.fast = null;
     }
+    if (this.options.lrDecay) this.applyLrDecay();
     const { dLoss, gLoss, gp } = this.fast ? this.fastStepOnce() : this.referenceStep();
     if (this.emaGenerator) this.updateEma();
     const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
@@ -304,6 +312,17 @@ export class GanTrainer {
     this.history.push(gpv ? { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss, gp: log.gp } : { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss });
     await this.afterStep(log);
     return log;
+  }
+
+  /** Multiplier of lrG / lrD at the current epoch (1 without `lrDecay`). */
+  get lrScale(): number {
+    return this.options.lrDecay ? lrScale(this.options.lrDecay, this.epoch) : 1;
+  }
+
+  private applyLrDecay(): void {
+    const s = this.lrScale, lr = { generator: this.options.lrG * s, discriminator: this.options.lrD * s };
+    if (this.fast) this.fast.setLearningRates(lr);
+    else { setAdamLearningRate(this.optimizers.generator, lr.generator); setAdamLearningRate(this.optimizers.discriminator, lr.discriminator); }
   }
 
   /** The reference step: nCritic critic updates, then one generator update (see `./step`). */
@@ -374,6 +393,7 @@ export class GanTrainer {
       this.run.scalar('loss/discriminator', log.dLoss, s);
       this.run.scalar('loss/generator', log.gLoss, s);
       if (log.gp !== undefined) this.run.scalar('loss/gradient_penalty', log.gp, s);
+      if (o.lrDecay) this.run.scalar('lr/scale', this.lrScale, s);
     }
     if (o.sampleEvery > 0 && s % o.sampleEvery === 0) await this.recordSamples();
     if (o.checkpointEvery > 0 && s % o.checkpointEvery === 0 && this.run) await this.checkpoint();
