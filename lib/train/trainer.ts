@@ -579,7 +579,8 @@ export class GanTrainer {
     const progress = (note?: string) => {
       const seconds = (performance.now() - t0) / 1000, done = this.stepCount - startStep;
       const last = history[history.length - 1];
-      return { step: this.stepCount, endStep, done, seconds, imagesPerSecond: (done * o.batchSize * o.nCritic) / Math.max(seconds, 1e-9), dLoss: last?.dLoss, gLoss: last?.gLoss, note };
+      const lr = o.lrDecay ? `lr ×${this.lrScale.toFixed(2)}` : undefined;
+      return { step: this.stepCount, endStep, done, seconds, imagesPerSecond: (done * o.batchSize * o.nCritic) / Math.max(seconds, 1e-9), dLoss: last?.dLoss, gLoss: last?.gLoss, note: [lr, note].filter(Boolean).join(' · ') || undefined };
     };
     try {
       if (this.run && o.checkpointEvery > 0 && !this.lastCheckpoint) await this.checkpoint();
