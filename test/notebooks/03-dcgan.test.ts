@@ -13,6 +13,7 @@ describe('notebooks/03-dcgan.ipynb', () => {
     // the stronger recipe: refine conv in G, scored per epoch on G and its EMA
     expect(text).toMatch(/reference dcgan\(\)\s+\d+\s+[\d.]+\nstrong\s+\d+\s+[\d.]+/);
     expect(text).toContain('Recognizable samples after each epoch');
+    expect(text).toMatch(/lr ×0\.5\d · done/); // lrDecay: halfway down after half an epoch of a 0 → 1 epoch decay
     expect(text).toMatch(/EMA generator: \d+\.\d% of 1000 samples classified with ≥ 0\.9 confidence; samples per digit 0-9: (\d+ ){9}\d+/);
     expect(text).toMatch(/samples\.gif/);
     expect(outs.filter((o) => o.data?.['image/png']).length).toBeGreaterThanOrEqual(4);
