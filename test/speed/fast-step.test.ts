@@ -73,8 +73,8 @@ describe('createFastGanStep (reference DCGAN)', () => {
   });
 
   it('exports its Adam state into the tfjs optimizers (checkpoints) and resumes from them', async () => {
-    const ref = referenceDcgan(6), fst = referenceDcgan(7);
-    copyWeights(ref.g, fst.g); copyWeights(ref.d, fst.d);
+    const ref = referenceDcgan(6), fst = referenceDcgan(7), cont = referenceDcgan(10);
+    copyWeights(ref.g, fst.g); copyWeights(ref.d, fst.d); copyWeights(ref.g, cont.g); copyWeights(ref.d, cont.d);
     const B = 8, adam = () => tf.train.adam(2e-4, 0.5);
     const optR = { generator: adam(), discriminator: adam() }, optF = { generator: adam(), discriminator: adam() };
     const fast = createFastGanStep({ generator: fst.g, discriminator: fst.d }, optF);
@@ -87,7 +87,14 @@ describe('createFastGanStep (reference DCGAN)', () => {
       tf.dispose([z, r.dLoss, r.gLoss, q.dLoss, q.gLoss]);
       return out;
     };
-    both(0, fast); both(1, fast);
+    // An uninterrupted fast step on a third copy: what the resumed one must reproduce.
+    const uninterrupted = createFastGanStep({ generator: cont.g, discriminator: cont.d }, { generator: adam(), discriminator: adam() });
+    const stepOnly = (i: number) => {
+      const z = tf.randomNormal([B, 100], 0, 1, 'float32', 50 + i);
+      const q = uninterrupted.step({ real, z });
+      tf.dispose([z, q.dLoss, q.gLoss]);
+    };
+    both(0, fast); both(1, fast); stepOnly(0); stepOnly(1); stepOnly(2);
     await fast.exportToOptimizers();
     for (const which of ['generator', 'discriminator'] as const) {
       const wr = await optR[which].getWeights(), wf = await optF[which].getWeights();
@@ -95,7 +102,12 @@ describe('createFastGanStep (reference DCGAN)', () => {
       expect(wf[0].tensor.dataSync()[0]).toBe(2);
       for (let i = 1; i < wr.length; i++) {
         expect(wf[i].tensor.shape).toEqual(wr[i].tensor.shape);
-        expect(maxAbsDiff(wr[i].tensor, wf[i].tensor), `${which} slot ${wr[i].name}`).toBeLessThan(1e-6);
+        // Relative to the slot's scale: Adam's first update is ±lr for every element whatever the
+        // gradient's size, so elements whose gradient is at rounding level (e.g. biases before batch
+        // norm) take a CPU-dependent sign and the second gradients differ by up to ~2% of the slot's
+        // scale (measured on an AMD EPYC). A wrong slot order or layout would differ by ~100%.
+        const scale = tf.tidy(() => wr[i].tensor.abs().max().dataSync()[0]);
+        expect(maxAbsDiff(wr[i].tensor, wf[i].tensor), `${which} slot ${wr[i].name}`).toBeLessThan(1e-6 + 0.05 * scale);
       }
     }
     // "Checkpoint restore": new optimizers loaded from optF's weights, a new fast step imports them.
@@ -108,11 +120,15 @@ describe('createFastGanStep (reference DCGAN)', () => {
     expect(resumed.iterations).toBe(2);
     const [rg, fg] = both(2, resumed);
     expect(Math.abs(rg - fg)).toBeLessThan(1e-5);
-    const wr = ref.d.getWeights(), wf = fst.d.getWeights();
-    wr.forEach((w, i) => expect(maxAbsDiff(w, wf[i]), `D weight ${i}`).toBeLessThan(2e-5));
-    real.dispose(); fast.dispose(); resumed.dispose();
+    // Against the reference only to within Adam's rounding-sign effect (see above); against the
+    // uninterrupted fast step to within rounding: a resume that lost or misplaced the moments would
+    // move every weight by ~lr (2e-4).
+    const wr = ref.d.getWeights(), wf = fst.d.getWeights(), wc = cont.d.getWeights();
+    wr.forEach((w, i) => expect(maxAbsDiff(w, wf[i]), `D weight ${i} vs reference`).toBeLessThan(2e-4));
+    wc.forEach((w, i) => expect(maxAbsDiff(w, wf[i]), `D weight ${i} vs uninterrupted`).toBeLessThan(1e-6));
+    real.dispose(); fast.dispose(); resumed.dispose(); uninterrupted.dispose();
     [optR, optF, restored].forEach((o) => { o.generator.dispose(); o.discriminator.dispose(); });
-    [ref.g, ref.d, fst.g, fst.d].forEach((m) => m.dispose());
+    [ref.g, ref.d, fst.g, fst.d, cont.g, cont.d].forEach((m) => m.dispose());
   });
 
   it('keeps the tensor count flat across steps (and optimizer exports)', async () => {
