@@ -507,18 +507,21 @@ function referenceStep(models: FastStepModels, optimizers: Partial<FastStepOptim
     step(b) { iterations++; return referenceGanStep(models, opt, b); },
     async exportToOptimizers() { /* the optimizers hold the state */ },
     async importFromOptimizers() { /* the optimizers hold the state */ },
-    setLearningRates(lr) { setAdamLearningRate(opt.generator, lr.generator); setAdamLearningRate(opt.discriminator, lr.discriminator); },
+    setLearningRates(lr) { setAdamLearningRates(opt, lr); },
     dispose() { own.forEach((o) => o.dispose()); },
   };
 }
 
 /**
- * Changes a tfjs Adam optimizer's learning rate in place. tfjs reads its (protected)
+ * Changes the learning rates of a pair of tfjs Adam optimizers in place. tfjs reads its (protected)
  * `learningRate` field on every `applyGradients`, so this keeps the moments and iteration count.
  */
-export function setAdamLearningRate(opt: Optimizer, lr: number): void {
-  if (opt.getClassName() !== 'Adam') throw new Error(`Expected an Adam optimizer for a learning-rate schedule; got ${opt.getClassName()}.`);
-  (opt as unknown as { learningRate: number }).learningRate = lr;
+export function setAdamLearningRates(opt: FastStepOptimizers, lr: { generator: number; discriminator: number }): void {
+  for (const which of ['generator', 'discriminator'] as const) {
+    const o = opt[which];
+    if (o.getClassName() !== 'Adam') throw new Error(`Expected an Adam ${which} optimizer for a learning-rate schedule; got ${o.getClassName()}.`);
+    (o as unknown as { learningRate: number }).learningRate = lr[which];
+  }
 }
 
 /** tfjs Adam's private slots (to dispose the old ones before `setWeights`, which would leak them). */

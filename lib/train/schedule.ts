@@ -33,7 +33,11 @@ export function resolveLrDecay(d: LrDecay): Required<LrDecay> {
  * ```
  */
 export function lrScale(d: LrDecay, epoch: number): number {
-  const r = resolveLrDecay(d);
+  return scaleAt(resolveLrDecay(d), epoch);
+}
+
+/** {@link lrScale} for a decay already checked by {@link resolveLrDecay} (the trainer's per-step call). */
+export function scaleAt(r: Required<LrDecay>, epoch: number): number {
   if (epoch <= r.start) return 1;
   if (epoch >= r.end) return r.final;
   return 1 + (r.final - 1) * (epoch - r.start) / (r.end - r.start);

@@ -23,8 +23,8 @@ import { nonSaturatingLoss, wassersteinLoss, type GanLosses } from './losses';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
 import { discriminatorStep, generatorStep } from './step';
-import { createFastGanStep, setAdamLearningRate, type FastGanStep } from './fast-step';
-import { lrScale, resolveLrDecay, type LrDecay } from './schedule';
+import { createFastGanStep, setAdamLearningRates, type FastGanStep } from './fast-step';
+import { resolveLrDecay, scaleAt, type LrDecay } from './schedule';
 
 /** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
 export interface TrainerOptions {
@@ -137,7 +137,7 @@ export class NonFiniteLossError extends Error {
 }
 
 type Required2<T> = { [K in keyof T]-?: T[K] };
-type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live' | 'lrDecay'>> & Pick<TrainerOptions, 'range' | 'name' | 'live' | 'lrDecay'> & { callbacks: TrainerCallbacks[] };
+type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live' | 'lrDecay'>> & Pick<TrainerOptions, 'range' | 'name' | 'live'> & { callbacks: TrainerCallbacks[]; lrDecay?: Required<LrDecay> };
 
 function resolve(config: GanConfig, o: TrainerOptions): Resolved {
   const w = config.loss === 'wgan-gp';
@@ -316,13 +316,13 @@ export class GanTrainer {
 
   /** Multiplier of lrG / lrD at the current epoch (1 without `lrDecay`). */
   get lrScale(): number {
-    return this.options.lrDecay ? lrScale(this.options.lrDecay, this.epoch) : 1;
+    return this.options.lrDecay ? scaleAt(this.options.lrDecay, this.epoch) : 1;
   }
 
   private applyLrDecay(): void {
     const s = this.lrScale, lr = { generator: this.options.lrG * s, discriminator: this.options.lrD * s };
     if (this.fast) this.fast.setLearningRates(lr);
-    else { setAdamLearningRate(this.optimizers.generator, lr.generator); setAdamLearningRate(this.optimizers.discriminator, lr.discriminator); }
+    else setAdamLearningRates(this.optimizers, lr);
   }
 
   /** The reference step: nCritic critic updates, then one generator update (see `./step`). */
