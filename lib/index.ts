@@ -27,9 +27,13 @@ export type { GeneratorMeta } from './models/io';
 // training (issue 5)
 export { GanTrainer, NonFiniteLossError } from './train/trainer';
 export type { TrainerOptions, TrainerCallbacks, StepLog, FitResult } from './train/trainer';
-export { ganStep, discriminatorStep, generatorStep } from './train/step';
-export { nonSaturatingLoss, wassersteinLoss, gradientPenalty } from './train/losses';
-export type { GanLosses } from './train/losses';
+export { nonSaturating, hinge, leastSquares, wassersteinGp, gradientPenaltyOf, r1PenaltyOf, objectiveFor, objectiveNames, registerObjective } from './train/objectives';
+export type { Objective as AdversarialObjective, ObjectiveDefaults, ObjectiveOptions, LossOps, Penalty } from './train/objectives';
+export { autodiffStep, autodiffUpdate } from './train/train-step';
+export type { TrainStep, StepContext, StepFactory, StepInit, StepResult } from './train/train-step';
+export { nativeStep } from './train/engine/native-step';
+export { registerLayerRule } from './train/engine/layers';
+export type { LayerRule } from './train/engine/layers';
 export { lrScale } from './train/schedule';
 export type { LrDecay } from './train/schedule';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints } from './train/checkpoint';
@@ -109,5 +113,5 @@ export type { ServerOptions, RunningServer, GenerateRequest } from './serve/serv
 export { sampleLatent } from './serve/latent';
 // speed (issue 9)
 export { createFastGanStep, referenceGanStep } from './train/fast-step';
-export type { FastGanStep, FastStepModels, FastStepOptimizers, FastStepBatch, FastStepOptions, AdamParams } from './train/fast-step';
+export type { FastGanStep, FastStepModels, FastStepOptimizers, FastStepBatch, FastStepOptions } from './train/fast-step';
 export { referenceDcgan } from './train/fast-reference';

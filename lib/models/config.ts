@@ -12,8 +12,12 @@ export type Arch = 'fc' | 'dcgan';
 export type Activation = 'leakyRelu' | 'relu' | 'elu' | 'tanh';
 export type Norm = 'batch' | 'layer' | 'none';
 export type Initializer = 'glorotUniform' | 'heNormal' | 'normal002';
-/** Adversarial objective the networks are meant for (the trainer reads it). */
-export type LossKind = 'nonsaturating' | 'wgan-gp';
+/**
+ * Adversarial objective the networks are meant for, by registry name (the trainer resolves it,
+ * `lib/train/objectives`): `'nonsaturating'`, `'hinge'`, `'least-squares'`, `'wgan-gp'`, or a
+ * name added with `registerObjective`.
+ */
+export type LossKind = 'nonsaturating' | 'hinge' | 'least-squares' | 'wgan-gp' | (string & {});
 
 /** One network (generator or discriminator). */
 export interface NetConfig {
@@ -188,7 +192,8 @@ function checkNet(n: NetConfig, who: string, arch: Arch): void {
  */
 export function validateConfig(c: GanConfig): GanConfig {
   check(c.arch === 'fc' || c.arch === 'dcgan', `Expected arch 'fc' or 'dcgan'; got ${JSON.stringify(c.arch)}.`);
-  check(c.loss === 'nonsaturating' || c.loss === 'wgan-gp', `Expected loss 'nonsaturating' or 'wgan-gp'; got ${JSON.stringify(c.loss)}.`);
+  check(typeof c.loss === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(c.loss),
+    `Expected loss an objective name such as 'nonsaturating', 'hinge', 'least-squares' or 'wgan-gp'; got ${JSON.stringify(c.loss)}.`);
   check(Number.isInteger(c.latentDim) && c.latentDim > 0, `Expected latentDim a positive integer; got ${c.latentDim}.`);
   check(Array.isArray(c.imageShape) && c.imageShape.length === 3 && c.imageShape.every((d) => Number.isInteger(d) && d > 0),
     `Expected imageShape [height, width, channels] of positive integers; got ${JSON.stringify(c.imageShape)}.`);

@@ -136,6 +136,18 @@ export function nativeOps() {
       [...xs, scalar0()]),
     splitV: (x: Tensor, sizes: number[]) => many('SplitV',
       [T, type('Tlen', B.TF_INT32), int('num_split', sizes.length)], [x, shapeT(sizes), scalar0()], sizes.length),
+    /** Sum over `axes` (non-negative), keeping them as size 1 when `keepDims`. */
+    sum: (x: Tensor, axes: number[], keepDims: boolean) => one('Sum',
+      [T, type('Tidx', B.TF_INT32), bool('keep_dims', keepDims)], [x, shapeT(axes)]),
+    /** Broadcasts `x` to `shape` (numpy rules). */
+    broadcastTo: (x: Tensor, shape: number[]) => one('BroadcastTo', [T, type('Tidx', B.TF_INT32)], [x, shapeT(shape)]),
+    rsqrt: unary('Rsqrt'), neg: unary('Neg'),
+    /** Concatenation along `axis` (non-negative). */
+    concat: (xs: Tensor[], axis: number) => one('ConcatV2', [T, int('N', xs.length), type('Tidx', B.TF_INT32)],
+      [...xs, axisT(axis)]),
+    /** Split along `axis` (non-negative) into pieces of `sizes`. */
+    split: (x: Tensor, sizes: number[], axis: number) => many('SplitV',
+      [T, type('Tlen', B.TF_INT32), int('num_split', sizes.length)], [x, shapeT(sizes), axisT(axis)], sizes.length),
     conv2d: (x: Tensor, w: Tensor, strides: [number, number], padding: string) =>
       one('Conv2D', convAttrs(strides, padding), [x, w]),
     /**
@@ -188,6 +200,7 @@ export function nativeOps() {
   }
   function empty() { return constant('empty', () => tf.tensor1d([], 'float32')); }
   function scalar0() { return constant('i0', () => tf.scalar(0, 'int32')); }
+  function axisT(axis: number) { return constant(`i${axis}`, () => tf.scalar(axis, 'int32')); }
 }
 
 /** The helper namespace returned by {@link nativeOps}. */
@@ -228,6 +241,11 @@ export function portableOps(): NativeOps {
     sumAll: (x) => tf.sum(x),
     concat0: (xs) => tf.concat(xs, 0),
     splitV: (x, sizes) => tf.split(x, sizes),
+    sum: (x, axes, keepDims) => tf.sum(x, axes, keepDims),
+    broadcastTo: (x, shape) => tf.broadcastTo(x, shape),
+    rsqrt: (a) => tf.rsqrt(a), neg: (a) => tf.neg(a),
+    concat: (xs, axis) => tf.concat(xs, axis),
+    split: (x, sizes, axis) => tf.split(x, sizes, axis),
     conv2d: (x, w, strides, padding) => tf.conv2d(x as T4, w as T4, strides, pad(padding)),
     conv2dBackpropInput: (inputShape, w, dy, strides, padding) =>
       tf.conv2dTranspose(dy as T4, w as T4, inputShape as [number, number, number, number], strides, pad(padding)),

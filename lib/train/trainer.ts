@@ -2,11 +2,12 @@
  * `GanTrainer`: train a GAN cell by cell (`await trainer.step()`) or as a loop
  * (`await trainer.fit({ epochs: 5 })`), with a live view, a run folder, checkpoints that resume
  * exactly, NaN protection and interrupts. The pieces underneath stay reachable:
- * `trainer.optimizers`, `trainer.losses`, `trainer.stepFn` (see `./step`).
+ * `trainer.objective` (what is optimised, `./objectives`) and `trainer.trainStep` (how one update
+ * is computed, `./train-step`: the native engine by default, tfjs autodiff, or your own).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, backendInfo, type LayersModel, type Optimizer, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
+import { tf, backendInfo, type LayersModel, type Optimizer, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
 import { inKernel } from '../display/sink';
 import { interruptSignal } from '../display/interrupt';
 import { imageGrid } from '../plot/image';
@@ -19,18 +20,30 @@ import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, typ
 import { BatchSource, disposeBatch, type TrainData } from './data';
 import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
-import { nonSaturatingLoss, wassersteinLoss, type GanLosses } from './losses';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
-import { discriminatorStep, generatorStep } from './step';
-import { createFastGanStep, setAdamLearningRates, type FastGanStep } from './fast-step';
+import { objectiveFor, type Objective, type ObjectiveOptions } from './objectives';
+import { autodiffStep, type AutodiffStep, type StepContext, type StepFactory, type StepInit, type StepResult, type TrainStep } from './train-step';
+import { nativeStep } from './engine/native-step';
+import { Unsupported } from './engine/tape';
 import { resolveLrDecay, scaleAt, type LrDecay } from './schedule';
 
 /** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
 export interface TrainerOptions {
   /** Images per batch (default 64). */
   batchSize?: number;
-  /** Generator / discriminator learning rates (default 2e-4; WGAN-GP 1e-4). */
+  /**
+   * The objective (default: the config's `loss` from the objective registry, e.g.
+   * `nonSaturating()`, `hinge()`, `wassersteinGp()`). Its defaults set lrG/lrD, betas and nCritic.
+   */
+  objective?: Objective;
+  /**
+   * How one update is computed (default: the native engine, falling back to tfjs autodiff where
+   * it cannot run, with a printed reason). `autodiffStep` forces the reference; any
+   * {@link StepFactory} plugs in a custom step.
+   */
+  step?: StepFactory;
+  /** Generator / discriminator learning rates (default: the objective's, 2e-4; WGAN-GP 1e-4). */
   lrG?: number;
   lrD?: number;
   /** Adam betas (default 0.5, 0.999; WGAN-GP 0, 0.9). */
@@ -42,6 +55,8 @@ export interface TrainerOptions {
   nCritic?: number;
   /** Gradient-penalty weight (default 0; WGAN-GP 10). */
   gpWeight?: number;
+  /** γ of the R1 penalty on real images (default 0 = none; Mescheder et al. 2018 use 10). */
+  r1Gamma?: number;
   /**
    * Linear learning-rate decay over an epoch range, applied to both networks, e.g.
    * `{ start: 3, end: 5 }`: full rates for three epochs, then down to 1% at epoch 5. Default: none.
@@ -78,11 +93,9 @@ export interface TrainerOptions {
   /** Callbacks (see {@link TrainerCallbacks}). */
   callbacks?: TrainerCallbacks[];
   /**
-   * Use the native fast step of `./fast-step` (same update, fewer TensorFlow ops, about half the
-   * CPU time) when the setup allows it: native TensorFlow backend, non-saturating loss without label
-   * smoothing, nCritic 1, unconditional, no dropout, the default `losses` object. Otherwise the
-   * reference step of `./step` runs; `trainer.stepMode` says which. Default true; `false` forces
-   * the reference step (e.g. to study or rewrite it).
+   * Use the native engine (`./engine`: same update as tfjs autodiff on raw TensorFlow kernels,
+   * every shipped network and objective) when it can run this setup; otherwise, and with `false`,
+   * the autodiff reference step. `trainer.stepMode` says which runs. Default true.
    */
   fastStep?: boolean;
 }
@@ -137,17 +150,29 @@ export class NonFiniteLossError extends Error {
 }
 
 type Required2<T> = { [K in keyof T]-?: T[K] };
-type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live' | 'lrDecay'>> & Pick<TrainerOptions, 'range' | 'name' | 'live'> & { callbacks: TrainerCallbacks[]; lrDecay?: Required<LrDecay> };
+type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live' | 'lrDecay' | 'objective' | 'step'>> & Pick<TrainerOptions, 'range' | 'name' | 'live' | 'step'> & { callbacks: TrainerCallbacks[]; lrDecay?: Required<LrDecay>; objective: Objective };
+
+/** The objective of a config and options: `options.objective`, or the registry's for `config.loss`. */
+function objectiveOf(config: GanConfig, o: TrainerOptions): Objective {
+  if (o.objective) return o.objective;
+  const opts: ObjectiveOptions = {};
+  if (o.labelSmoothing !== undefined) opts.labelSmoothing = o.labelSmoothing;
+  if (o.gpWeight !== undefined) opts.gpWeight = o.gpWeight;
+  if (o.r1Gamma !== undefined) opts.r1Gamma = o.r1Gamma;
+  return objectiveFor(config.loss, opts);
+}
 
 function resolve(config: GanConfig, o: TrainerOptions): Resolved {
-  const w = config.loss === 'wgan-gp';
+  const objective = objectiveOf(config, o);
+  const d = objective.defaults;
   const r: Resolved = {
-    batchSize: 64, lrG: w ? 1e-4 : 2e-4, lrD: w ? 1e-4 : 2e-4, beta1: w ? 0 : 0.5, beta2: w ? 0.9 : 0.999,
-    labelSmoothing: 0, nCritic: w ? 5 : 1, gpWeight: w ? 10 : 0, ema: 0, seed: 0, runsDir: 'runs',
+    batchSize: 64, lrG: d.lrG, lrD: d.lrD, beta1: d.beta1, beta2: d.beta2,
+    labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
     tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     callbacks: o.callbacks ?? [],
+    objective,
   } as Resolved;
   const pos = (k: keyof Resolved, int = false, allowZero = false) => {
     const v = r[k] as number;
@@ -188,10 +213,13 @@ function isFiniteNum(x: number): boolean {
 export class GanTrainer {
   readonly gan: Gan;
   readonly options: Resolved;
-  /** Adam optimizers (replaced by new objects when a checkpoint is restored). */
-  optimizers: { generator: Optimizer; discriminator: Optimizer };
-  /** The objective; replace it to experiment (`trainer.losses = myLosses`). */
-  losses: GanLosses;
+  /**
+   * The objective; replace it to experiment (`trainer.objective = hinge()`): the next step
+   * rebuilds the training step for it and carries the optimizer state over.
+   */
+  objective: Objective;
+  /** How one update is computed (`trainer.stepMode` names it). */
+  trainStep: TrainStep;
   /** Loss of every step so far (also restored from checkpoints). */
   history: LossPoint[] = [];
   /** Generator with exponentially averaged weights (when `ema > 0`). */
@@ -207,8 +235,7 @@ export class GanTrainer {
   private readonly fixedLabels: Tensor2D | null;
   private readonly dropoutLayers: { seed?: number }[];
   private lastCheckpoint: string | null = null;
-  private fast: FastGanStep | null = null;
-  private readonly defaultLosses: GanLosses;
+  private stepFor: Objective;
 
   constructor(gan: Gan, data: TrainData, options: TrainerOptions = {}) {
     this.gan = gan;
@@ -218,12 +245,9 @@ export class GanTrainer {
     const want = gan.imageShape.join('x'), got = this.data.imageShape.join('x');
     if (want !== got) throw new Error(`Expected images of shape ${want} for this GAN's config; got ${got}. Change config.imageShape or the data.`);
     if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
-    this.optimizers = this.makeOptimizers();
-    this.losses = gan.config.loss === 'wgan-gp' ? wassersteinLoss() : nonSaturatingLoss({ labelSmoothing: o.labelSmoothing });
-    this.defaultLosses = this.losses;
-    if (o.fastStep && gan.config.loss === 'nonsaturating' && o.labelSmoothing === 0 && o.nCritic === 1 && !gan.numClasses) {
-      this.fast = createFastGanStep(gan, this.optimizers);
-    }
+    this.objective = o.objective;
+    this.stepFor = o.objective;
+    this.trainStep = this.makeStep();
     this.fixedNoise = tf.randomNormal([o.numSamples, gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, FIXED_NOISE_TAG)) as Tensor2D;
     this.fixedLabels = gan.numClasses
       ? tf.tensor2d(Float32Array.from({ length: o.numSamples }, (_, i) => i % gan.numClasses), [o.numSamples, 1])
@@ -236,7 +260,7 @@ export class GanTrainer {
       .filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
     this.run = o.runsDir === null ? null : new RunTracker({
       root: o.runsDir, name: o.name ?? defaultName(gan.config), tensorboard: o.tensorboard,
-      config: { gan: gan.config, train: { ...o, callbacks: undefined }, dataset: this.data.name ?? null, backend: backendInfo().backend },
+      config: { gan: gan.config, train: { ...o, callbacks: undefined, objective: undefined, step: undefined, objectiveName: o.objective.name }, dataset: this.data.name ?? null, backend: backendInfo().backend },
     });
   }
 
@@ -250,11 +274,12 @@ export class GanTrainer {
    * await trainer.fit({ steps: 1000 });
    * ```
    */
-  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, 'callbacks' | 'live' | 'pricePerHour' | 'fastStep' | 'sampleEvery' | 'checkpointEvery'> = {}): Promise<GanTrainer> {
+  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, 'callbacks' | 'live' | 'pricePerHour' | 'fastStep' | 'sampleEvery' | 'checkpointEvery' | 'objective' | 'step'> = {}): Promise<GanTrainer> {
     const cfgPath = path.join(runDir, 'config.json');
     if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
-    const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions };
-    const t = new GanTrainer(buildGan(cfg.gan), data, { ...cfg.train, ...overrides, runsDir: null });
+    const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
+    const { objectiveName: _name, ...train } = cfg.train;
+    const t = new GanTrainer(buildGan(cfg.gan), data, { ...train, ...overrides, runsDir: null });
     (t as { run: RunTracker | null }).run = new RunTracker({ existing: runDir, tensorboard: cfg.train.tensorboard });
     const ckpt = latestCheckpoint(path.join(runDir, 'checkpoints'));
     if (ckpt) await t.restore(ckpt);
@@ -269,16 +294,41 @@ export class GanTrainer {
   get stepsPerEpoch(): number { return Math.max(1, Math.floor(this.data.batchesPerEpoch / this.options.nCritic)); }
   /** Estimated FLOPs of one step. */
   get flopsPerStep(): number {
-    return trainStepFlops(this.gan, this.options.batchSize, { nCritic: this.options.nCritic, gradientPenalty: this.options.gpWeight > 0 });
+    return trainStepFlops(this.gan, this.options.batchSize, { nCritic: this.options.nCritic, gradientPenalty: !!this.objective.penalty });
   }
 
-  private makeOptimizers() {
+  /**
+   * The tfjs optimizers of the autodiff step (for custom updates at the raw-tf level).
+   *
+   * @throws Error when another step runs (the native engine keeps its own flat Adam state).
+   */
+  get optimizers(): { generator: Optimizer; discriminator: Optimizer } {
+    const s = this.trainStep as Partial<AutodiffStep>;
+    if (!s.optimizers) throw new Error(`Expected the autodiff step for trainer.optimizers; the ${this.trainStep.name} step keeps its own optimizer state. Use { fastStep: false } or { step: autodiffStep }.`);
+    return s.optimizers;
+  }
+
+  /** The step for the current objective: the user's, else native, else autodiff (saying why, once). */
+  private makeStep(): TrainStep {
     const o = this.options;
-    return { generator: tf.train.adam(o.lrG, o.beta1, o.beta2), discriminator: tf.train.adam(o.lrD, o.beta1, o.beta2) };
-  }
-
-  private noise(k: number): Tensor2D {
-    return tf.randomNormal([this.options.batchSize, this.gan.latentDim], 0, 1, 'float32', mixSeed(this.options.seed, this.stepCount, k)) as Tensor2D;
+    const eps = tf.backend().epsilon();
+    const init: StepInit = {
+      generator: this.gan.generator, discriminator: this.gan.discriminator, objective: this.objective, nCritic: o.nCritic,
+      adam: {
+        generator: { learningRate: o.lrG, beta1: o.beta1, beta2: o.beta2, epsilon: eps },
+        discriminator: { learningRate: o.lrD, beta1: o.beta1, beta2: o.beta2, epsilon: eps },
+      },
+    };
+    if (o.step) return o.step(init);
+    if (!o.fastStep) return autodiffStep(init);
+    try {
+      return nativeStep(init);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      const step = autodiffStep(init, err.message);
+      console.warn(`ganbook: training with the autodiff step (slower) — the native engine does not cover ${err.message}.`);
+      return step;
+    }
   }
 
   /**
@@ -292,14 +342,9 @@ export class GanTrainer {
    */
   async step(): Promise<StepLog> {
     const t0 = performance.now();
-    if (this.fast && this.losses !== this.defaultLosses) {
-      // Custom losses need the reference step: hand the fast step's Adam state back for good.
-      await this.fast.exportToOptimizers();
-      this.fast.dispose();
-      this.fast = null;
-    }
+    if (this.objective !== this.stepFor) await this.rebuildStep();
     if (this.options.lrDecay) this.applyLrDecay();
-    const { dLoss, gLoss, gp } = this.fast ? this.fastStepOnce() : this.referenceStep();
+    const { dLoss, gLoss, penalty: gp } = this.trainStep.run(this.stepContext());
     if (this.emaGenerator) this.updateEma();
     const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
     dLoss.dispose(); gLoss.dispose(); gp?.dispose();
@@ -321,44 +366,32 @@ export class GanTrainer {
 
   private applyLrDecay(): void {
     const s = this.lrScale, lr = { generator: this.options.lrG * s, discriminator: this.options.lrD * s };
-    if (this.fast) this.fast.setLearningRates(lr);
-    else setAdamLearningRates(this.optimizers, lr);
+    if (!this.trainStep.setLearningRates) throw new Error(`Expected a step with setLearningRates for lrDecay; the ${this.trainStep.name} step has none.`);
+    this.trainStep.setLearningRates(lr);
   }
 
-  /** The reference step: nCritic critic updates, then one generator update (see `./step`). */
-  private referenceStep(): { dLoss: Scalar; gLoss: Scalar; gp?: Scalar } {
+  /** After `trainer.objective` was replaced: a step for it, continuing from the old one's optimizer state. */
+  private async rebuildStep(): Promise<void> {
+    const state = await this.trainStep.optimizerState?.();
+    this.trainStep.dispose?.();
+    this.stepFor = this.objective;
+    this.trainStep = this.makeStep();
+    if (state) {
+      try { await this.trainStep.loadOptimizerState?.(state); } finally { tf.dispose([...state.generator, ...state.discriminator]); }
+    }
+  }
+
+  /** The inputs of the next step: seeded batches, noise, dropout and penalty seeds (see {@link StepContext}). */
+  private stepContext(): StepContext {
     const o = this.options;
-    const m = this.gan;
-    let dLoss!: Scalar, gp: Scalar | undefined, labels: Tensor2D | undefined, z!: Tensor2D;
-    for (let k = 0; k < o.nCritic; k++) {
-      this.seedDropout(k);
-      const b = this.data.batch(this.batchesDrawn++);
-      z = this.noise(k);
-      dLoss?.dispose(); gp?.dispose(); labels?.dispose();
-      const r = discriminatorStep(m, this.optimizers.discriminator, { real: b.real, z, labels: b.labels, seed: mixSeed(o.seed, this.stepCount, k, 0x9b) }, this.losses, o.gpWeight);
-      dLoss = r.loss; gp = r.gp; labels = b.labels;
-      b.real.dispose();
-      if (k < o.nCritic - 1) z.dispose();
-    }
-    this.seedDropout(o.nCritic);
-    // nCritic = 1: the generator update reuses the critic's noise (as the reference step does).
-    if (o.nCritic > 1) { z.dispose(); z = this.noise(o.nCritic); }
-    const gLoss = generatorStep(m, this.optimizers.generator, { real: z, z, labels }, this.losses);
-    z.dispose(); labels?.dispose();
-    return gp ? { dLoss, gLoss, gp } : { dLoss, gLoss };
-  }
-
-  /** The native fast step (./fast-step): same batch and noise as the reference step. */
-  private fastStepOnce(): { dLoss: Scalar; gLoss: Scalar; gp?: Scalar } {
-    this.seedDropout(0);
-    const b = this.data.batch(this.batchesDrawn++);
-    const z = this.noise(0);
-    try {
-      return this.fast!.step({ real: b.real, z });
-    } finally {
-      disposeBatch(b);
-      z.dispose();
-    }
+    const step = this.stepCount;
+    return {
+      generator: this.gan.generator, discriminator: this.gan.discriminator, objective: this.objective, nCritic: o.nCritic,
+      batch: () => this.data.batch(this.batchesDrawn++),
+      noise: (k) => tf.randomNormal([o.batchSize, this.gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, step, k)) as Tensor2D,
+      seedDropout: (k) => this.seedDropout(k),
+      penaltySeed: (k) => mixSeed(o.seed, step, k, 0x9b),
+    };
   }
 
   private seedDropout(k: number): void {
@@ -438,18 +471,16 @@ export class GanTrainer {
   }
 
   private async tensorsForCheckpoint(): Promise<{ tensors: NamedTensors; temp: Tensor[] }> {
-    await this.fast?.exportToOptimizers();
     const tensors: NamedTensors = {};
     const temp: Tensor[] = [];
     this.gan.generator.getWeights().forEach((t, i) => { tensors[`g/${i}`] = t; });
     this.gan.discriminator.getWeights().forEach((t, i) => { tensors[`d/${i}`] = t; });
     this.emaGenerator?.getWeights().forEach((t, i) => { tensors[`ema/${i}`] = t; });
-    for (const [key, opt] of [['optG', this.optimizers.generator], ['optD', this.optimizers.discriminator]] as const) {
-      const ws = await opt.getWeights();
-      ws.forEach((w, i) => {
-        tensors[`${key}/${i}`] = w.tensor;
-        if (!(w.tensor instanceof tf.Variable)) temp.push(w.tensor);
-      });
+    const state = await this.trainStep.optimizerState?.();
+    if (state) {
+      state.generator.forEach((t, i) => { tensors[`optG/${i}`] = t; });
+      state.discriminator.forEach((t, i) => { tensors[`optD/${i}`] = t; });
+      temp.push(...state.generator, ...state.discriminator);
     }
     return { tensors, temp };
   }
@@ -501,16 +532,7 @@ export class GanTrainer {
       this.gan.generator.setWeights(g);
       this.gan.discriminator.setWeights(d);
       if (this.emaGenerator && e.length) this.emaGenerator.setWeights(e);
-      this.optimizers.generator.dispose();
-      this.optimizers.discriminator.dispose();
-      this.optimizers = this.makeOptimizers();
-      await this.optimizers.generator.setWeights(take('optG').map((tensor, i) => ({ name: `optG/${i}`, tensor })));
-      await this.optimizers.discriminator.setWeights(take('optD').map((tensor, i) => ({ name: `optD/${i}`, tensor })));
-      if (this.fast) {
-        this.fast.dispose();
-        this.fast = createFastGanStep(this.gan, this.optimizers);
-        await this.fast.importFromOptimizers();
-      }
+      await this.trainStep.loadOptimizerState?.({ generator: take('optG'), discriminator: take('optD') });
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
     }
@@ -636,18 +658,16 @@ export class GanTrainer {
     this.data.dispose();
     this.fixedNoise.dispose();
     this.fixedLabels?.dispose();
-    this.optimizers.generator.dispose();
-    this.optimizers.discriminator.dispose();
     this.emaGenerator?.dispose();
-    this.fast?.dispose();
+    this.trainStep.dispose?.();
   }
 
-  /** `'fast'` when the native fast step runs, else `'reference'`. */
-  get stepMode(): 'fast' | 'reference' {
-    return this.fast?.mode === 'fast' && this.losses === this.defaultLosses ? 'fast' : 'reference';
+  /** Which step computes the updates: `'native'`, `'autodiff'` or a custom step's name. */
+  get stepMode(): string {
+    return this.trainStep.name;
   }
 }
 
 function defaultName(c: GanConfig): string {
-  return `${c.arch}${c.conditional ? '-cond' : ''}${c.loss === 'wgan-gp' ? '-wgan-gp' : ''}`;
+  return `${c.arch}${c.conditional ? '-cond' : ''}${c.loss === 'nonsaturating' ? '' : `-${c.loss}`}`;
 }

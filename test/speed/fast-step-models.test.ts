@@ -29,8 +29,11 @@ describe('createFastGanStep on lib/models GANs', () => {
     [a, b].forEach((g) => { g.generator.dispose(); g.discriminator.dispose(); });
   });
 
-  it('fcGan() (dropout) and conditionalGan() fall back to the reference, saying why', () => {
-    for (const [cfg, why] of [[fcGan(), /dropout/], [conditionalGan(), /conditional/]] as const) {
+  it('fcGan() (dropout) runs on the engine; conditionalGan() falls back here (no labels in FastStepBatch), saying why', () => {
+    const fc = buildGan(fcGan()), fcStep = createFastGanStep(fc);
+    expect(fcStep.mode).toBe('fast');
+    fcStep.dispose(); fc.generator.dispose(); fc.discriminator.dispose();
+    for (const [cfg, why] of [[conditionalGan(), /conditional/]] as const) {
       const gan = buildGan(cfg);
       const step = createFastGanStep(gan);
       expect(step.mode).toBe('reference');

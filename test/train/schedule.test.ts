@@ -53,10 +53,10 @@ describe('lrScale', () => {
 
 describe('GanTrainer lrDecay', () => {
   for (const fastStep of [true, false]) {
-    it(`${fastStep ? 'fast' : 'reference'} step: a rate decayed to 0 freezes every weight`, async () => {
+    it(`${fastStep ? 'native' : 'autodiff'} step: a rate decayed to 0 freezes every weight`, async () => {
       // Scale 1 for step 1 (epoch 0), 0 from step 2 on (epoch 1/6 = end).
       const r = await train({ fastStep, lrDecay: { start: 0, end: 1 / 6, final: 0 } }, 3);
-      expect(r.mode).toBe(fastStep ? 'fast' : 'reference');
+      expect(r.mode).toBe(fastStep ? 'native' : 'autodiff');
       const changed = (a: Float32Array[], b: Float32Array[]) => a.some((w, i) => w.some((x, j) => x !== b[i][j]));
       const plain = await train({ fastStep }, 2);
       expect(changed(plain.weights[0], plain.weights[1])).toBe(true); // without decay step 2 moves weights

@@ -89,8 +89,8 @@ describe('GanTrainer', () => {
   it('stops on a NaN loss naming the step and restores the last good checkpoint', async () => {
     const gan = buildGan(tinyDcgan());
     const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'nan'), checkpointEvery: 2 });
-    const ns = t.losses;
-    t.losses = { name: 'nan at step 5', discriminator: ns.discriminator, generator: (f) => (t.iteration === 4 ? tf.mul(ns.generator(f), NaN) as ReturnType<typeof ns.generator> : ns.generator(f)) };
+    const ns = t.objective;
+    t.objective = { ...ns, name: 'nan at step 5', generatorLoss: (o, f) => (t.iteration === 4 ? o.scale(ns.generatorLoss(o, f), NaN) : ns.generatorLoss(o, f)) };
     const r = await t.fit({ steps: 10 });
     expect(r.stopped).toBe('nan');
     expect(r.message).toMatch(/step 5: generator loss NaN/);
@@ -220,10 +220,10 @@ describe('fastStep option (lib/train/fast-step)', () => {
     const ref = await losses(cfg, { seed: 9, fastStep: false }, 3);
     const gan = buildGan(cfg);
     const forced = new GanTrainer(gan, data, { ...base, fastStep: false });
-    expect(forced.stepMode).toBe('reference');
+    expect(forced.stepMode).toBe('autodiff');
     forced.dispose();
     const t = new GanTrainer(gan, data, { ...base, seed: 9 }); // fast by default
-    expect(t.stepMode).toBe('fast');
+    expect(t.stepMode).toBe('native');
     for (let i = 0; i < 3; i++) await t.step();
     t.history.forEach((h, i) => { expect(h.dLoss).toBeCloseTo(ref[i][0], 3); expect(h.gLoss).toBeCloseTo(ref[i][1], 3); });
     t.dispose(); disposeGan(gan);
@@ -235,7 +235,7 @@ describe('fastStep option (lib/train/fast-step)', () => {
     await a.fit({ steps: 2 });
     a.dispose(); disposeGan(ganA);
     const b = await GanTrainer.resume(a.run!.dir, data, { live: false });
-    expect(b.stepMode).toBe('fast');
+    expect(b.stepMode).toBe('native');
     for (let i = 0; i < 2; i++) await b.step();
     expect(b.history.map((x) => [x.dLoss, x.gLoss])).toEqual(full);
     b.dispose(); disposeGan(b.gan);

@@ -1,0 +1,307 @@
+/**
+ * How the native engine computes each tfjs-layers class: a registry of layer rules. A network
+ * (`LayersModel`, functional or sequential, any DAG of single-use layers) is compiled once into
+ * a {@link NetProgram} that replays it on the {@link Tape}. A custom layer joins the fast path
+ * with one `registerLayerRule('MyLayer', { apply })` call (see `lib/models/layers/spectral-norm.ts`).
+ */
+import { tf, type LayersModel, type Tensor, type Variable } from '../../backend';
+import { Tape, Unsupported, type Val } from './tape';
+
+/** A tfjs layer as the rules see it (config and weights). */
+export type AnyLayer = LayersModel['layers'][number];
+
+/** Batch statistics of one batch-norm call, for its moving averages. */
+export interface BnStats { movingMean: Variable; movingVar: Variable; momentum: number; mean: Tensor; varUnbiased: Tensor; n: number }
+
+/** What a rule can use while it computes a layer. */
+export interface CallContext {
+  tape: Tape;
+  /** The value of one of the layer's weights (`layer.kernel`, ...): a gradient flows into it when this pass trains the network. */
+  weight(w: unknown): Val;
+  /** Batch-norm statistics of this call (the step applies the moving-average updates). */
+  bnStats: BnStats[];
+}
+
+/** How one layer class is computed on the tape. */
+export interface LayerRule {
+  /** Throws {@link Unsupported} (naming the layer and what) when its config is outside the rule. */
+  check?(layer: AnyLayer): void;
+  /** The layer's output in training mode. */
+  apply(layer: AnyLayer, inputs: Val[], ctx: CallContext): Val;
+  /** Samples interact (batch norm): real and fake batches must go through separately. */
+  batchDependent?: boolean;
+  /** Each call changes state or draws randomness (dropout, spectral norm's power iteration): calls mirror the reference's. */
+  perCall?: boolean;
+  /** No second-order gradient (batch norm): not usable in a critic with a gradient penalty. */
+  firstOrderOnly?: boolean;
+}
+
+const rules = new Map<string, LayerRule>();
+
+/**
+ * Teaches the native engine a layer class (by `getClassName()`).
+ *
+ * @example
+ * ```ts
+ * registerLayerRule('Scale2', { apply: (_l, [x], { tape }) => tape.scale(x, 2) });
+ * ```
+ */
+export function registerLayerRule(className: string, rule: LayerRule): void {
+  rules.set(className, rule);
+}
+
+/** The layer classes the native engine knows. */
+export function knownLayerClasses(): string[] {
+  return [...rules.keys()].sort();
+}
+
+type Cfg = Record<string, unknown>;
+const cfgOf = (l: AnyLayer) => l.getConfig() as Cfg;
+const field = (l: AnyLayer, k: string) => (l as unknown as Record<string, unknown>)[k];
+const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [Number(v), Number(v)]);
+
+/** The activation functions rules understand, by tfjs name. */
+export function activate(t: Tape, name: unknown, x: Val, where: string): Val {
+  switch (String(name ?? 'linear')) {
+    case 'linear': return x;
+    case 'relu': return t.relu(x);
+    case 'tanh': return t.tanh(x);
+    case 'sigmoid': return t.sigmoid(x);
+    case 'elu': return t.elu(x);
+    default: throw new Unsupported(`${where}: activation "${String(name)}"`);
+  }
+}
+
+function checkActivation(l: AnyLayer): void {
+  const a = String(cfgOf(l).activation ?? 'linear');
+  if (!['linear', 'relu', 'tanh', 'sigmoid', 'elu'].includes(a)) throw new Unsupported(`${l.name}: activation "${a}"`);
+}
+
+/** Dense on a rank-2 input: `act(x·W + b)`. Shared by rules of dense-like layers. */
+export function denseForward(t: Tape, x: Val, W: Val, b: Val | null, activation: unknown, where: string): Val {
+  if (x.shape.length !== 2) throw new Unsupported(`${where}: Dense on a rank-${x.shape.length} input`);
+  let y = t.matMul(x, W);
+  if (b) y = t.biasAdd(y, b);
+  return activate(t, activation, y, where);
+}
+
+/** Conv2D / Conv2DTranspose (NHWC): `act(conv(x, W) + b)`. Shared by rules of conv-like layers. */
+export function convForward(t: Tape, x: Val, W: Val, b: Val | null, c: { strides: [number, number]; padding: string; transpose: boolean; activation: unknown }, where: string): Val {
+  let y: Val;
+  if (c.transpose) {
+    const [n, h, w] = x.shape;
+    const [kh, kw, cout] = W.shape;
+    const same = c.padding === 'same';
+    const oh = same ? h * c.strides[0] : h * c.strides[0] + Math.max(kh - c.strides[0], 0);
+    const ow = same ? w * c.strides[1] : w * c.strides[1] + Math.max(kw - c.strides[1], 0);
+    y = t.conv2dBackpropInput([n, oh, ow, cout], W, x, c.strides, c.padding);
+  } else {
+    y = t.conv2d(x, W, c.strides, c.padding);
+  }
+  if (b) y = t.biasAdd(y, b);
+  return activate(t, c.activation, y, where);
+}
+
+/** Checks shared by conv-like layers (NHWC, no dilation, known activation). */
+export function checkConv(l: AnyLayer): void {
+  const c = cfgOf(l);
+  if (c.dataFormat && c.dataFormat !== 'channelsLast') throw new Unsupported(`${l.name}: dataFormat ${String(c.dataFormat)}`);
+  const dil = pair(c.dilationRate ?? 1);
+  if (dil[0] !== 1 || dil[1] !== 1) throw new Unsupported(`${l.name}: dilation ${dil.join('x')}`);
+  checkActivation(l);
+}
+
+const convConfig = (l: AnyLayer) => {
+  const c = cfgOf(l);
+  return { strides: pair(c.strides ?? 1), padding: String(c.padding ?? 'valid'), transpose: l.getClassName() === 'Conv2DTranspose', activation: c.activation };
+};
+
+registerLayerRule('InputLayer', { apply: (_l, [x]) => x });
+
+registerLayerRule('Dense', {
+  check: checkActivation,
+  apply: (l, [x], ctx) => {
+    const c = cfgOf(l);
+    return denseForward(ctx.tape, x, ctx.weight(field(l, 'kernel')), c.useBias === false ? null : ctx.weight(field(l, 'bias')), c.activation, l.name);
+  },
+});
+
+for (const cls of ['Conv2D', 'Conv2DTranspose']) {
+  registerLayerRule(cls, {
+    check: checkConv,
+    apply: (l, [x], ctx) => convForward(ctx.tape, x, ctx.weight(field(l, 'kernel')),
+      cfgOf(l).useBias === false ? null : ctx.weight(field(l, 'bias')), convConfig(l), l.name),
+  });
+}
+
+registerLayerRule('BatchNormalization', {
+  batchDependent: true, firstOrderOnly: true,
+  check: (l) => {
+    const axis = cfgOf(l).axis as number;
+    const rank = (field(l, 'input') as { shape: unknown[] }).shape.length;
+    if (axis !== -1 && axis !== rank - 1) throw new Unsupported(`${l.name}: batch norm over axis ${axis}`);
+  },
+  apply: (l, [x], ctx) => {
+    const c = cfgOf(l), t = ctx.tape, ch = x.shape[x.shape.length - 1];
+    const gamma = c.scale === false ? t.leaf(tf.ones([ch])) : ctx.weight(field(l, 'gamma'));
+    const beta = c.center === false ? t.leaf(tf.zeros([ch])) : ctx.weight(field(l, 'beta'));
+    const r = t.fusedBatchNorm(x, gamma, beta, c.epsilon as number);
+    const v = (k: string) => (field(l, k) as { read(): Variable }).read();
+    ctx.bnStats.push({ movingMean: v('movingMean'), movingVar: v('movingVariance'), momentum: c.momentum as number, mean: r.mean, varUnbiased: r.varUnbiased, n: r.n });
+    return r.y;
+  },
+});
+
+registerLayerRule('LayerNormalization', {
+  check: (l) => {
+    const axis = cfgOf(l).axis;
+    const rank = (field(l, 'input') as { shape: unknown[] }).shape.length;
+    const axes = (Array.isArray(axis) ? axis : [axis]) as number[];
+    if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== rank - 1)) throw new Unsupported(`${l.name}: layer norm over axes ${JSON.stringify(axis)} (last axis only)`);
+  },
+  // tfjs-layers: moments over the last axis, then (x − mean)·rsqrt(var + ε)·γ + β (`tf.batchNorm`).
+  apply: (l, [x], ctx) => {
+    const c = cfgOf(l), t = ctx.tape, last = x.shape.length - 1, k = 1 / x.shape[last];
+    const mean = t.scale(t.sum(x, [last], true), k);
+    const d = t.sub(x, mean);
+    const variance = t.scale(t.sum(t.square(d), [last], true), k);
+    let y = t.mul(d, t.rsqrt(t.add(variance, t.scalar(c.epsilon as number))));
+    if (c.scale !== false) y = t.mul(y, ctx.weight(field(l, 'gamma')));
+    if (c.center !== false) y = t.biasAdd(y, ctx.weight(field(l, 'beta')));
+    return y;
+  },
+});
+
+registerLayerRule('LeakyReLU', {
+  check: (l) => { if (((cfgOf(l).alpha as number) ?? 0.3) < 0) throw new Unsupported(`${l.name}: leakyReLU with negative alpha`); },
+  apply: (l, [x], { tape }) => tape.leakyRelu(x, (cfgOf(l).alpha as number) ?? 0.3),
+});
+registerLayerRule('ReLU', {
+  check: (l) => { if (cfgOf(l).maxValue != null) throw new Unsupported(`${l.name}: ReLU with maxValue`); },
+  apply: (_l, [x], { tape }) => tape.relu(x),
+});
+registerLayerRule('ELU', {
+  check: (l) => { if ((cfgOf(l).alpha ?? 1) !== 1) throw new Unsupported(`${l.name}: ELU alpha ${String(cfgOf(l).alpha)}`); },
+  apply: (_l, [x], { tape }) => tape.elu(x),
+});
+registerLayerRule('Activation', { check: checkActivation, apply: (l, [x], { tape }) => activate(tape, cfgOf(l).activation, x, l.name) });
+registerLayerRule('Reshape', { apply: (l, [x], { tape }) => tape.reshape(x, [x.shape[0], ...(cfgOf(l).targetShape as number[])]) });
+registerLayerRule('Flatten', { apply: (_l, [x], { tape }) => tape.reshape(x, [x.shape[0], x.size / x.shape[0]]) });
+
+registerLayerRule('Dropout', {
+  perCall: true,
+  check: (l) => { if (cfgOf(l).noiseShape != null) throw new Unsupported(`${l.name}: dropout with a noiseShape`); },
+  // tfjs-core's dropout: x · floor(u + keep) / keep with u ~ U[0, 1) from the layer's seed, so the
+  // masks equal the reference step's when the trainer seeds the layer the same way.
+  apply: (l, [x], { tape }) => {
+    const rate = cfgOf(l).rate as number;
+    if (!(rate > 0)) return x;
+    const keep = 1 - rate, seed = field(l, 'seed') as number | undefined;
+    const mask = tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', seed), keep)), keep);
+    return tape.mul(x, tape.leaf(mask));
+  },
+});
+
+registerLayerRule('Embedding', {
+  check: (l) => { if (cfgOf(l).maskZero) throw new Unsupported(`${l.name}: embedding with maskZero`); },
+  // A lookup is one-hot(labels) · E: the same numbers as tfjs' gather, and a matMul's gradient.
+  apply: (l, [ids], ctx) => {
+    const c = cfgOf(l), inputDim = c.inputDim as number, outputDim = c.outputDim as number;
+    const onehot = tf.oneHot(tf.cast(tf.reshape(ids.t, [-1]), 'int32'), inputDim).toFloat();
+    const e = ctx.tape.matMul(ctx.tape.leaf(onehot), ctx.weight(field(l, 'embeddings')));
+    return ctx.tape.reshape(e, [...ids.shape, outputDim]);
+  },
+});
+
+registerLayerRule('Concatenate', { apply: (l, xs, { tape }) => tape.concat(xs, (cfgOf(l).axis as number) ?? -1) });
+
+// ---------------------------------------------------------------------------------------------
+
+interface Step { layer: AnyLayer; rule: LayerRule | null; sub: NetProgram | null; inputs: number[]; output: number }
+
+const isModel = (l: AnyLayer): l is LayersModel => Array.isArray((l as unknown as { layers?: unknown }).layers) && Array.isArray((l as unknown as { inputs?: unknown }).inputs);
+
+/** Properties of a compiled network that decide how a step may batch its calls. */
+export interface NetTraits { batchDependent: boolean; perCall: boolean; firstOrderOnly: string | null }
+
+/**
+ * A `LayersModel` compiled for the tape: its layers in order, each with its rule.
+ *
+ * @throws Unsupported naming the first layer the engine cannot compute (shared or nested layers,
+ *   frozen weights, an unknown class, or a config a rule does not cover).
+ */
+export class NetProgram {
+  readonly vars: Variable[];
+  readonly traits: NetTraits;
+  private readonly steps: Step[] = [];
+  private readonly inputIds: number[];
+  private readonly outputId: number;
+
+  constructor(readonly model: LayersModel, readonly what: string) {
+    if (model.outputs.length !== 1) throw new Unsupported(`${what} has ${model.outputs.length} outputs`);
+    this.inputIds = model.inputs.map((s) => s.id);
+    this.outputId = model.outputs[0].id;
+    const traits: NetTraits = { batchDependent: false, perCall: false, firstOrderOnly: null };
+    const known = new Set(this.inputIds);
+    for (const layer of model.layers) {
+      const cls = layer.getClassName();
+      const all = (layer as unknown as { inboundNodes: { inputTensors: { id: number }[]; outputTensors: { id: number }[] }[] }).inboundNodes;
+      // The call of this layer inside this model: the node whose inputs this graph computes (a
+      // nested model also has the node of its own construction).
+      const nodes = cls === 'InputLayer' ? all : all.filter((n) => n.inputTensors.every((t) => known.has(t.id)));
+      if (nodes.length !== 1) throw new Unsupported(`${what} layer ${layer.name} (${cls}) is used ${nodes.length} times (shared layers)`);
+      if (cls !== 'InputLayer' && !layer.trainable && layer.weights.length) throw new Unsupported(`${what} layer ${layer.name} is frozen`);
+      if (nodes[0].outputTensors.length !== 1) throw new Unsupported(`${what} layer ${layer.name} has ${nodes[0].outputTensors.length} outputs`);
+      const inputs = cls === 'InputLayer' ? [nodes[0].outputTensors[0].id] : nodes[0].inputTensors.map((s) => s.id);
+      known.add(nodes[0].outputTensors[0].id);
+      if (isModel(layer)) { // a model used as a layer (e.g. a Sequential inside a functional model)
+        const sub = new NetProgram(layer, `${what} › ${layer.name}`);
+        traits.batchDependent ||= sub.traits.batchDependent;
+        traits.perCall ||= sub.traits.perCall;
+        traits.firstOrderOnly ??= sub.traits.firstOrderOnly;
+        this.steps.push({ layer, rule: null, sub, inputs, output: nodes[0].outputTensors[0].id });
+        continue;
+      }
+      const rule = rules.get(cls);
+      if (!rule) throw new Unsupported(`${what} layer ${layer.name} (${cls}): no engine rule (registerLayerRule('${cls}', …) adds one)`);
+      rule.check?.(layer);
+      traits.batchDependent ||= !!rule.batchDependent;
+      traits.perCall ||= !!rule.perCall;
+      if (rule.firstOrderOnly && !traits.firstOrderOnly) traits.firstOrderOnly = `${layer.name} (${cls})`;
+      this.steps.push({ layer, rule, sub: null, inputs, output: nodes[0].outputTensors[0].id });
+    }
+    this.vars = model.trainableWeights.map((w) => w.read() as Variable);
+    this.traits = traits;
+  }
+
+  /**
+   * Runs the network in training mode on the tape. `params` maps each variable to its value in
+   * this pass (created on first use: a leaf that requires a gradient when `trainable`).
+   */
+  run(tape: Tape, inputs: Val[], pass: { params: Map<Variable, Val>; trainable: boolean; bnStats: BnStats[] }): Val {
+    if (inputs.length !== this.inputIds.length) throw new Error(`Expected ${this.inputIds.length} inputs for ${this.what}; got ${inputs.length}.`);
+    const values = new Map<number, Val>();
+    this.inputIds.forEach((id, i) => values.set(id, inputs[i]));
+    const ctx: CallContext = {
+      tape, bnStats: pass.bnStats,
+      weight: (w) => {
+        const v = (w as { read(): Variable }).read();
+        let p = pass.params.get(v);
+        if (!p) { p = tape.leaf(v, pass.trainable && v.trainable); pass.params.set(v, p); }
+        return p;
+      },
+    };
+    for (const s of this.steps) {
+      if (s.layer.getClassName() === 'InputLayer') continue;
+      const ins = s.inputs.map((id) => {
+        const v = values.get(id);
+        if (!v) throw new Unsupported(`${this.what}: layer ${s.layer.name} reads a tensor computed outside the model`);
+        return v;
+      });
+      values.set(s.output, s.sub ? s.sub.run(tape, ins, pass) : s.rule!.apply(s.layer, ins, ctx));
+    }
+    const out = values.get(this.outputId);
+    if (!out) throw new Unsupported(`${this.what}: output not reached`);
+    return out;
+  }
+}

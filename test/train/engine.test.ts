@@ -1,0 +1,145 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { tf, type Tensor, type Tensor4D } from '../../lib/backend';
+import { buildGan, disposeGan } from '../../lib/models/build';
+import { conditionalGan, dcgan, fcGan, wganGp, type GanConfig } from '../../lib/models/config';
+import { GanTrainer, NonFiniteLossError, type TrainerOptions } from '../../lib/train/trainer';
+import { autodiffUpdate, type StepFactory } from '../../lib/train/train-step';
+import { registerLayerRule } from '../../lib/train/engine/layers';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-engine-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const images = tf.randomUniform([40, 28, 28, 1], 0, 1, 'float32', 11) as Tensor4D;
+const labelled = { images, labels: Int32Array.from({ length: 40 }, (_, i) => (i * 7) % 10) };
+const base: TrainerOptions = { batchSize: 8, runsDir: null, numSamples: 4, sampleEvery: 0, live: false, seed: 3 };
+const small = { latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] } };
+
+interface Run { mode: string; losses: number[][]; weights: Float32Array[]; tensors: number[] }
+
+async function train(config: GanConfig, opts: TrainerOptions, steps: number): Promise<Run> {
+  const gan = buildGan(config);
+  const t = new GanTrainer(gan, config.conditional ? labelled : images, { ...base, ...opts });
+  const tensors: number[] = [];
+  for (let i = 0; i < steps; i++) { await t.step(); tensors.push(tf.memory().numTensors); }
+  const run = {
+    mode: t.stepMode, losses: t.history.map((h) => [h.dLoss, h.gLoss]),
+    weights: [...gan.generator.getWeights(), ...gan.discriminator.getWeights()].map((w) => w.dataSync() as Float32Array),
+    tensors,
+  };
+  t.dispose(); disposeGan(gan);
+  return run;
+}
+
+/** Largest |a − b| relative to max(1, |b|) over the losses. */
+const lossDiff = (a: number[][], b: number[][]) => Math.max(...a.flat().map((x, i) => Math.abs(x - b.flat()[i]) / Math.max(1, Math.abs(b.flat()[i]))));
+
+// Every shipped network and objective: the native engine against tfjs autodiff, same seeds.
+const cases: [string, GanConfig, TrainerOptions, number][] = [
+  ['dcgan (non-saturating)', dcgan(small), {}, 3],
+  ['fcGan (dropout 0.3, seeded masks)', fcGan({ latentDim: 8, generator: { widths: [16, 32] }, discriminator: { widths: [32, 16] } }), {}, 3],
+  ['conditionalGan (embeddings + concatenation)', conditionalGan(small), {}, 3],
+  ['strong recipe (refine convs, ReLU G, batch norm in D)', dcgan({ ...small, generator: { widths: [8, 4], activation: 'relu', refine: 1 }, discriminator: { widths: [4, 8, 8], norm: 'batch', refine: 1 } }), {}, 2],
+  ['label smoothing 0.1', dcgan(small), { labelSmoothing: 0.1 }, 3],
+  ['hinge', dcgan({ ...small, loss: 'hinge' }), {}, 3],
+  ['least-squares', dcgan({ ...small, loss: 'least-squares' }), {}, 3],
+  ['R1 penalty', dcgan(small), { r1Gamma: 10 }, 2],
+  ['wganGp (layer norm, n_critic 5, double backward)', wganGp(small), {}, 2],
+  ['conditional WGAN-GP', wganGp({ ...small, conditional: { numClasses: 10, embedDim: 4 } }), { nCritic: 2 }, 2],
+];
+
+describe('native engine vs tfjs autodiff (same losses, same weights, flat tensor count)', () => {
+  for (const [name, config, opts, steps] of cases) {
+    it(name, async () => {
+      const nat = await train(config, opts, steps), ref = await train(config, { ...opts, fastStep: false }, steps);
+      expect(nat.mode).toBe('native');
+      expect(ref.mode).toBe('autodiff');
+      expect(nat.losses.flat().every(Number.isFinite)).toBe(true);
+      expect(Math.abs(nat.losses[0][0])).toBeGreaterThan(1e-3); // real values, not zeros
+      // Float32 round-off only (the gradient penalty's double backward sums ~800 products per sample).
+      expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(name.includes('GP') || name.includes('wgan') ? 2e-4 : 2e-5);
+      // Weights: within a few Adam steps of lr (biases right before a batch norm have a zero true
+      // gradient, so Adam normalises round-off noise to ±lr steps; elsewhere round-off only).
+      const lr = config.loss === 'wgan-gp' ? 1e-4 : 2e-4;
+      nat.weights.forEach((w, i) => {
+        let d = 0;
+        for (let j = 0; j < w.length; j++) d = Math.max(d, Math.abs(w[j] - ref.weights[i][j]));
+        expect(d, `weight ${i}`).toBeLessThan(2 * lr * steps * (config.loss === 'wgan-gp' ? 5 : 1));
+      });
+      expect(nat.tensors[nat.tensors.length - 1]).toBe(nat.tensors[0]);
+    }, 120_000);
+  }
+});
+
+describe('the step seam', () => {
+  it('a user step plugs in: same objects, same losses as the built-in autodiff step', async () => {
+    const mine: StepFactory = (init) => {
+      const opt = { generator: tf.train.adam(init.adam.generator.learningRate, 0.5), discriminator: tf.train.adam(init.adam.discriminator.learningRate, 0.5) };
+      return { name: 'mine', run: (ctx) => autodiffUpdate(ctx, opt), dispose: () => { opt.generator.dispose(); opt.discriminator.dispose(); } };
+    };
+    const a = await train(dcgan(small), { step: mine }, 2), b = await train(dcgan(small), { fastStep: false }, 2);
+    expect(a.mode).toBe('mine');
+    expect(a.losses).toEqual(b.losses);
+  });
+
+  it('a layer without an engine rule falls back to autodiff, saying once which layer; a registered rule brings it back', async () => {
+    class Scale2 extends tf.layers.Layer {
+      static className = 'Scale2';
+      override call(x: Tensor | Tensor[]): Tensor { return tf.mul(Array.isArray(x) ? x[0] : x, 2); }
+    }
+    const gan = buildGan(dcgan(small));
+    const x = tf.input({ shape: [28, 28, 1] });
+    const y = new Scale2({}).apply(gan.discriminator.apply(x)) as ReturnType<typeof tf.input>;
+    const d = tf.model({ inputs: x, outputs: y });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const t = new GanTrainer({ ...gan, discriminator: d }, images, base);
+    expect(t.stepMode).toBe('autodiff');
+    expect(t.trainStep.fallbackReason).toMatch(/discriminator layer scale2_\w+ \(Scale2\): no engine rule/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/autodiff step.*Scale2/);
+    await t.step();
+    t.dispose();
+    registerLayerRule('Scale2', { apply: (_l, [v], { tape }) => tape.scale(v, 2) });
+    const t2 = new GanTrainer({ ...gan, discriminator: d }, images, base);
+    expect(t2.stepMode).toBe('native');
+    expect(warn).toHaveBeenCalledTimes(1);
+    await t2.step();
+    t2.dispose(); warn.mockRestore(); disposeGan(gan);
+  });
+
+  it('replacing trainer.objective mid-run rebuilds the native step and keeps the optimizer state', async () => {
+    const gan = buildGan(dcgan(small));
+    const t = new GanTrainer(gan, images, base);
+    await t.step(); await t.step();
+    const { hinge } = await import('../../lib/train/objectives');
+    t.objective = hinge();
+    const log = await t.step();
+    expect(t.stepMode).toBe('native');
+    expect(Number.isFinite(log.dLoss)).toBe(true);
+    // Hinge D loss at a near-random critic is about 2 (1 + 1), not BCE's 2 ln 2 = 1.39.
+    expect(log.dLoss).toBeGreaterThan(1.6);
+    t.dispose(); disposeGan(gan);
+  });
+});
+
+describe('NaN restores keep the tensor count flat on every step', () => {
+  for (const fastStep of [true, false]) {
+    it(fastStep ? 'native' : 'autodiff', async () => {
+      const gan = buildGan(dcgan(small));
+      const t = new GanTrainer(gan, images, { ...base, runsDir: path.join(tmp, `nan-${fastStep}`), lrG: 1e12, lrD: 1e12, checkpointEvery: 1, fastStep });
+      await t.checkpoint();
+      const counts: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        try { await t.step(); } catch (err) {
+          expect(err).toBeInstanceOf(NonFiniteLossError);
+          counts.push(tf.memory().numTensors);
+        }
+      }
+      expect(counts.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(counts.slice(1)).size).toBe(1);
+      t.dispose(); disposeGan(gan);
+    }, 60_000);
+  }
+});
