@@ -17,6 +17,7 @@ export { renderSvg, isVegaLiteSpec, VEGA_LITE_MIME } from './plot/chart';
 export type { VegaLiteSpec } from './plot/chart';
 // models (issue 5)
 export { fcGan, dcgan, wganGp, conditionalGan, validateConfig } from './models/config';
+export { sngan } from './models/sngan';
 export type { GanConfig, GanOverrides, NetConfig, ConditionalConfig, Arch, Activation, Norm, Initializer, LossKind } from './models/config';
 export { buildGan, buildGenerator, buildDiscriminator, disposeGan } from './models/build';
 export type { Gan } from './models/build';

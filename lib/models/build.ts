@@ -6,6 +6,8 @@
  */
 import { tf, type LayersModel, type SymbolicTensor } from '../backend';
 import { validateConfig, type GanConfig, type NetConfig } from './config';
+import { applyWeightNorm } from './weight-norms';
+import './layers';
 
 /** A built GAN: the two networks and the config they came from. */
 export interface Gan {
@@ -51,6 +53,9 @@ function norm(n: NetConfig): Layer | null {
   return null;
 }
 
+/** A weight layer (dense / conv) under the network's weight normalisation (`n.weightNorm`). */
+const wn = (n: NetConfig, layer: Layer): Layer => applyWeightNorm(n.weightNorm, layer as never) as unknown as Layer;
+
 /** norm → activation → dropout after a hidden layer. */
 function post(x: SymbolicTensor, n: NetConfig, withNorm = true): SymbolicTensor {
   const nl = withNorm ? norm(n) : null;
@@ -63,7 +68,7 @@ function post(x: SymbolicTensor, n: NetConfig, withNorm = true): SymbolicTensor 
 /** `n.refine` stride-1 convolutions (each followed by norm → activation → dropout) at the coarsest resolution. */
 function refine(x: SymbolicTensor, n: NetConfig, filters: number, init: Init): SymbolicTensor {
   for (let i = 0; i < (n.refine ?? 0); i++) {
-    x = post(tf.layers.conv2d({ filters, kernelSize: n.kernelSize, strides: 1, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor, n);
+    x = post(wn(n, tf.layers.conv2d({ filters, kernelSize: n.kernelSize, strides: 1, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor, n);
   }
   return x;
 }
@@ -72,21 +77,21 @@ function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTen
   const g = c.generator;
   const [h, w, ch] = c.imageShape;
   if (c.arch === 'fc') {
-    for (const units of g.widths) x = post(tf.layers.dense({ units, kernelInitializer: init.next() }).apply(x) as SymbolicTensor, g);
-    x = tf.layers.dense({ units: h * w * ch, activation: 'tanh', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+    for (const units of g.widths) x = post(wn(g, tf.layers.dense({ units, kernelInitializer: init.next() })).apply(x) as SymbolicTensor, g);
+    x = wn(g, tf.layers.dense({ units: h * w * ch, activation: 'tanh', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
     return tf.layers.reshape({ targetShape: [h, w, ch] }).apply(x) as SymbolicTensor;
   }
   const f = 2 ** g.widths.length;
   const [sh, sw] = [h / f, w / f];
-  x = tf.layers.dense({ units: sh * sw * g.widths[0], kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+  x = wn(g, tf.layers.dense({ units: sh * sw * g.widths[0], kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
   x = post(x, g);
   x = tf.layers.reshape({ targetShape: [sh, sw, g.widths[0]] }).apply(x) as SymbolicTensor;
   x = refine(x, g, g.widths[0], init);
   for (const filters of g.widths.slice(1)) {
-    x = tf.layers.conv2dTranspose({ filters, kernelSize: g.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+    x = wn(g, tf.layers.conv2dTranspose({ filters, kernelSize: g.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
     x = post(x, g);
   }
-  return tf.layers.conv2dTranspose({ filters: ch, kernelSize: g.kernelSize, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init.next() })
+  return wn(g, tf.layers.conv2dTranspose({ filters: ch, kernelSize: g.kernelSize, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init.next() }))
     .apply(x) as SymbolicTensor;
 }
 
@@ -95,17 +100,17 @@ function discriminatorBody(x: SymbolicTensor, c: GanConfig, init: Init): Symboli
   if (c.arch === 'fc') {
     if (x.shape.length > 2) x = tf.layers.flatten().apply(x) as SymbolicTensor;
     d.widths.forEach((units, i) => {
-      x = post(tf.layers.dense({ units, kernelInitializer: init.next() }).apply(x) as SymbolicTensor, d, i > 0);
+      x = post(wn(d, tf.layers.dense({ units, kernelInitializer: init.next() })).apply(x) as SymbolicTensor, d, i > 0);
     });
   } else {
     d.widths.forEach((filters, i) => {
-      x = tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+      x = wn(d, tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
       x = post(x, d, i > 0);
     });
     x = refine(x, d, d.widths[d.widths.length - 1], init);
     x = tf.layers.flatten().apply(x) as SymbolicTensor;
   }
-  return tf.layers.dense({ units: 1, kernelInitializer: init.next() }).apply(x) as SymbolicTensor;
+  return wn(d, tf.layers.dense({ units: 1, kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
 }
 
 /**

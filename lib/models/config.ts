@@ -7,6 +7,9 @@
  * penalty) and {@link conditionalGan} (label embedding in both networks).
  */
 
+import { weightNormNames } from './weight-norms';
+import './layers';
+
 /** Fully-connected (`fc`) or deep-convolutional (`dcgan`) networks. */
 export type Arch = 'fc' | 'dcgan';
 export type Activation = 'leakyRelu' | 'relu' | 'elu' | 'tanh';
@@ -42,6 +45,11 @@ export interface NetConfig {
    * convolution. Depth where the global layout of the image is decided, at the cheapest resolution.
    */
   refine?: number;
+  /**
+   * Weight normalisation of every dense / conv layer (default 'none'; `'spectral'`: spectral
+   * normalisation, Miyato et al. 2018), by registry name (`registerWeightNorm`).
+   */
+  weightNorm?: string;
 }
 
 /** Label conditioning: both networks embed the class index. */
@@ -179,6 +187,8 @@ function checkNet(n: NetConfig, who: string, arch: Arch): void {
   check(Number.isFinite(n.alpha) && n.alpha >= 0, `Expected ${who}.alpha >= 0; got ${n.alpha}.`);
   if (arch === 'dcgan') check(Number.isInteger(n.kernelSize) && n.kernelSize > 0, `Expected ${who}.kernelSize a positive integer; got ${n.kernelSize}.`);
   check(n.refine === undefined || (Number.isInteger(n.refine) && n.refine >= 0), `Expected ${who}.refine (stride-1 convolutions per resolution) an integer ≥ 0; got ${n.refine}.`);
+  check(n.weightNorm === undefined || weightNormNames().includes(n.weightNorm),
+    `Expected ${who}.weightNorm one of ${weightNormNames().map((x) => `'${x}'`).join(', ')}; got ${JSON.stringify(n.weightNorm)}.`);
   if (arch === 'fc') check(!n.refine, `Expected ${who}.refine 0 for arch "fc" (it adds convolutions); got ${n.refine}.`);
 }
 

@@ -28,6 +28,7 @@ import type { StepInit, TrainStep } from '../train-step';
 import { FlatAdam } from './adam';
 import { NetProgram, type BnStats } from './layers';
 import { Tape, Unsupported, type Val } from './tape';
+import './rules/spectral-norm';
 
 /** {@link LossOps} on the tape, so objectives written once run here too. */
 export function tapeOps(t: Tape): LossOps<Val> {

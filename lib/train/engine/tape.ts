@@ -111,6 +111,13 @@ export class Tape {
       n[0] ? this.unbroadcast(this.mul(g, b), a.shape) : null, n[1] ? this.unbroadcast(this.mul(g, a), b.shape) : null], 'mul');
   }
 
+  div(a: Val, b: Val): Val {
+    const y: Val = this.rec(this.o.div(a.t, b.t), [a, b], (g, n) => [
+      n[0] ? this.unbroadcast(this.div(g, b), a.shape) : null,
+      n[1] ? this.unbroadcast(this.neg(this.div(this.mul(g, y), b)), b.shape) : null], 'div');
+    return y;
+  }
+
   /** `a * k` for a number `k`. */
   scale(a: Val, k: number): Val { return k === 1 ? a : this.mul(a, this.scalar(k)); }
 

@@ -1,0 +1,2 @@
+/** Layers ganbook adds to tfjs-layers (each file registers itself). */
+import './spectral-norm';
