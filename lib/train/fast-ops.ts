@@ -139,6 +139,9 @@ export function nativeOps() {
     /** Sum over `axes` (non-negative), keeping them as size 1 when `keepDims`. */
     sum: (x: Tensor, axes: number[], keepDims: boolean) => one('Sum',
       [T, type('Tidx', B.TF_INT32), bool('keep_dims', keepDims)], [x, shapeT(axes)]),
+    /** Mean over `axes` (non-negative), keeping them as size 1 when `keepDims`. */
+    mean: (x: Tensor, axes: number[], keepDims: boolean) => one('Mean',
+      [T, type('Tidx', B.TF_INT32), bool('keep_dims', keepDims)], [x, shapeT(axes)]),
     /** Broadcasts `x` to `shape` (numpy rules). */
     broadcastTo: (x: Tensor, shape: number[]) => one('BroadcastTo', [T, type('Tidx', B.TF_INT32)], [x, shapeT(shape)]),
     rsqrt: unary('Rsqrt'), neg: unary('Neg'),
@@ -242,6 +245,7 @@ export function portableOps(): NativeOps {
     concat0: (xs) => tf.concat(xs, 0),
     splitV: (x, sizes) => tf.split(x, sizes),
     sum: (x, axes, keepDims) => tf.sum(x, axes, keepDims),
+    mean: (x, axes, keepDims) => tf.mean(x, axes, keepDims),
     broadcastTo: (x, shape) => tf.broadcastTo(x, shape),
     rsqrt: (a) => tf.rsqrt(a), neg: (a) => tf.neg(a),
     concat: (xs, axis) => tf.concat(xs, axis),

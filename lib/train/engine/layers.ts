@@ -161,11 +161,8 @@ registerLayerRule('LayerNormalization', {
   },
   // tfjs-layers: moments over the last axis, then (x − mean)·rsqrt(var + ε)·γ + β (`tf.batchNorm`).
   apply: (l, [x], ctx) => {
-    const c = cfgOf(l), t = ctx.tape, last = x.shape.length - 1, k = 1 / x.shape[last];
-    const mean = t.scale(t.sum(x, [last], true), k);
-    const d = t.sub(x, mean);
-    const variance = t.scale(t.sum(t.square(d), [last], true), k);
-    let y = t.mul(d, t.rsqrt(t.add(variance, t.scalar(c.epsilon as number))));
+    const c = cfgOf(l), t = ctx.tape;
+    let y = t.layerNorm(x, c.epsilon as number);
     if (c.scale !== false) y = t.mul(y, ctx.weight(field(l, 'gamma')));
     if (c.center !== false) y = t.biasAdd(y, ctx.weight(field(l, 'beta')));
     return y;

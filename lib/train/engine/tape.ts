@@ -240,6 +240,51 @@ export class Tape {
     }), ax)], 'split'));
   }
 
+  // ------------------------------------------------------------------------- layer norm
+
+  /**
+   * x̂ = (x − μ)·(σ² + ε)^(−½) over the last axis (Ba et al. 2016, "Layer Normalization"; the
+   * statistics of tfjs' `LayerNormalization`). One op with hand-written first- and second-order
+   * gradients ({@link layerNormGrad}): a gradient penalty differentiates layer norm twice, and
+   * the generic composition costs about twice the kernels.
+   */
+  layerNorm(x: Val, eps: number): Val {
+    const o = this.o, last = x.shape.length - 1;
+    const mu = o.mean(x.t, [last], true);
+    const d = o.sub(x.t, mu);
+    const r = o.rsqrt(o.add(o.mean(o.square(d), [last], true), this.scalar(eps).t));
+    const xhat = o.mul(d, r);
+    return this.rec(xhat, [x], (g) => [this.layerNormGrad(g, x, xhat, r)], 'layerNorm');
+  }
+
+  /**
+   * The input gradient of {@link layerNorm}: r·(g − mean(g) − x̂·mean(g·x̂)) per row, as an op
+   * of (g, x) so that it can be differentiated again: linear and self-adjoint in g; its
+   * derivative in x (through x̂ and r) derived by hand (in the source below).
+   */
+  private layerNormGrad(g: Val, x: Val, xhat: Tensor, r: Tensor): Val {
+    const o = this.o, last = x.shape.length - 1, c = x.shape[last];
+    const m1 = o.mean(g.t, [last], true), m2 = o.mean(o.mul(g.t, xhat), [last], true);
+    const dx = o.mul(o.sub(o.sub(g.t, m1), o.mul(xhat, m2)), r);
+    return this.rec(dx, [g, x], (h, n) => {
+      if (this.recording) throw new Unsupported('third-order gradient through layer norm');
+      const out: (Val | null)[] = [null, null];
+      if (n[0]) out[0] = this.layerNormGrad(h, x, xhat, r);
+      if (n[1]) {
+        // L = ⟨h, dx⟩ with dx = r·g − r·m1 − r·x̂·m2. Explicit partials: ∂L/∂r = ⟨h, dx⟩/r = A,
+        // ∂L/∂x̂ = q = −r·(g·⟨h, x̂⟩/c + m2·h). Through x̂ = d·r, r = (mean(d²) + ε)^(−½), d = x − μ:
+        // with ⟨q, x̂⟩ = −2·r·⟨h, x̂⟩·m2 and T = A + ⟨q, x̂⟩/r, P = q·r − (r²/c)·x̂·T, ∂L/∂x = P − mean(P).
+        const hx = o.sum(o.mul(h.t, xhat), [last], true);
+        const A = o.div(o.sum(o.mul(h.t, dx), [last], true), r);
+        const q = o.neg(o.mul(o.add(o.mul(g.t, o.mul(hx, this.scalar(1 / c).t)), o.mul(h.t, m2)), r));
+        const T = o.sub(A, o.mul(o.mul(hx, m2), this.scalar(2).t));
+        const P = o.sub(o.mul(q, r), o.mul(xhat, o.mul(o.mul(o.square(r), T), this.scalar(1 / c).t)));
+        out[1] = this.leaf(o.sub(P, o.mean(P, [last], true)));
+      }
+      return out;
+    }, 'layerNormGrad');
+  }
+
   // ------------------------------------------------------------------------- linear algebra
 
   matMul(a: Val, b: Val, ta = false, tb = false): Val {
