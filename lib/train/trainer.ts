@@ -387,7 +387,11 @@ export class GanTrainer {
     const step = this.stepCount;
     return {
       generator: this.gan.generator, discriminator: this.gan.discriminator, objective: this.objective, nCritic: o.nCritic,
-      batch: () => this.data.batch(this.batchesDrawn++),
+      batch: () => {
+        const b = this.data.batch(this.batchesDrawn++);
+        if (b.labels && !this.gan.numClasses) { b.labels.dispose(); return { real: b.real }; } // labelled data, unconditional GAN
+        return b;
+      },
       noise: (k) => tf.randomNormal([o.batchSize, this.gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, step, k)) as Tensor2D,
       seedDropout: (k) => this.seedDropout(k),
       penaltySeed: (k) => mixSeed(o.seed, step, k, 0x9b),

@@ -143,3 +143,15 @@ describe('NaN restores keep the tensor count flat on every step', () => {
     }, 60_000);
   }
 });
+
+describe('labelled data', () => {
+  it('an unconditional GAN trains on a labelled dataset (labels ignored) on both steps', async () => {
+    for (const fastStep of [true, false]) {
+      const gan = buildGan(dcgan(small));
+      const t = new GanTrainer(gan, labelled, { ...base, fastStep });
+      const log = await t.step();
+      expect(Number.isFinite(log.dLoss)).toBe(true);
+      t.dispose(); disposeGan(gan);
+    }
+  });
+});
