@@ -8,6 +8,7 @@
  */
 
 import { weightNormNames } from './weight-norms';
+import { didYouMean } from '../options';
 import './layers';
 
 /** Fully-connected (`fc`) or deep-convolutional (`dcgan`) networks. */
@@ -177,7 +178,18 @@ function check(ok: boolean, msg: string): void {
   if (!ok) throw new Error(msg);
 }
 
+const CONFIG_KEYS = ['arch', 'loss', 'latentDim', 'imageShape', 'generator', 'discriminator', 'initializer', 'conditional', 'seed'];
+const NET_KEYS = ['widths', 'activation', 'alpha', 'norm', 'dropout', 'kernelSize', 'refine', 'weightNorm'];
+
+/** Rejects a field the config does not have (a typo would otherwise be ignored). */
+function checkKeys(o: object, known: string[], who: string): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new Error(`Unknown ${who} field ${JSON.stringify(k)}.${didYouMean(k, known)} Known: ${known.join(', ')}.`);
+  }
+}
+
 function checkNet(n: NetConfig, who: string, arch: Arch): void {
+  checkKeys(n, NET_KEYS, `${who} config`);
   check(Array.isArray(n.widths) && n.widths.length > 0 && n.widths.every((w) => Number.isInteger(w) && w > 0),
     `Expected ${who}.widths to be a non-empty array of positive integers; got ${JSON.stringify(n.widths)}.`);
   check(['leakyRelu', 'relu', 'elu', 'tanh'].includes(n.activation),
@@ -201,6 +213,8 @@ function checkNet(n: NetConfig, who: string, arch: Arch): void {
  * ```
  */
 export function validateConfig(c: GanConfig): GanConfig {
+  check(c !== null && typeof c === 'object', `Expected a GAN config object (e.g. dcgan()); got ${String(c)}.`);
+  checkKeys(c, CONFIG_KEYS, 'GAN config');
   check(c.arch === 'fc' || c.arch === 'dcgan', `Expected arch 'fc' or 'dcgan'; got ${JSON.stringify(c.arch)}.`);
   check(typeof c.loss === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(c.loss),
     `Expected loss an objective name such as 'nonsaturating', 'hinge', 'least-squares' or 'wgan-gp'; got ${JSON.stringify(c.loss)}.`);

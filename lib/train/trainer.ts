@@ -26,6 +26,7 @@ import { objectiveFor, type Objective, type ObjectiveOptions } from './objective
 import { autodiffStep, type AutodiffStep, type StepContext, type StepFactory, type StepInit, type StepResult, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
 import { Unsupported } from './engine/tape';
+import { checkOptions, FIT_OPTIONS, TRAINER_OPTIONS } from '../options';
 import { resolveLrDecay, scaleAt, type LrDecay } from './schedule';
 
 /** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
@@ -154,7 +155,13 @@ type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 
 
 /** The objective of a config and options: `options.objective`, or the registry's for `config.loss`. */
 function objectiveOf(config: GanConfig, o: TrainerOptions): Objective {
-  if (o.objective) return o.objective;
+  if (o.objective) {
+    const ob = o.objective as Partial<Objective>;
+    if (typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
+      throw new Error('Expected objective an Objective (name, defaults, discriminatorLoss, generatorLoss), e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 }); got another object.');
+    }
+    return o.objective;
+  }
   const opts: ObjectiveOptions = {};
   if (o.labelSmoothing !== undefined) opts.labelSmoothing = o.labelSmoothing;
   if (o.gpWeight !== undefined) opts.gpWeight = o.gpWeight;
@@ -163,6 +170,7 @@ function objectiveOf(config: GanConfig, o: TrainerOptions): Objective {
 }
 
 function resolve(config: GanConfig, o: TrainerOptions): Resolved {
+  checkOptions(o, TRAINER_OPTIONS, 'GanTrainer option');
   const objective = objectiveOf(config, o);
   const d = objective.defaults;
   const r: Resolved = {
@@ -189,6 +197,10 @@ function resolve(config: GanConfig, o: TrainerOptions): Resolved {
   if (!Number.isInteger(r.seed)) throw new Error(`Expected seed an integer; got ${r.seed}.`);
   return r;
 }
+
+/** Options a resumed run may change (the rest come from its config.json). */
+const RESUME_OVERRIDES = ['callbacks', 'live', 'pricePerHour', 'fastStep', 'sampleEvery', 'checkpointEvery', 'objective', 'step'] as const;
+type ResumeOverride = typeof RESUME_OVERRIDES[number];
 
 /** Seed tag of the fixed sample noise (distinct from every step's noise). */
 const FIXED_NOISE_TAG = 0xf1;
@@ -274,7 +286,8 @@ export class GanTrainer {
    * await trainer.fit({ steps: 1000 });
    * ```
    */
-  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, 'callbacks' | 'live' | 'pricePerHour' | 'fastStep' | 'sampleEvery' | 'checkpointEvery' | 'objective' | 'step'> = {}): Promise<GanTrainer> {
+  static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, ResumeOverride> = {}): Promise<GanTrainer> {
+    checkOptions(overrides, Object.fromEntries(RESUME_OVERRIDES.map((k) => [k, TRAINER_OPTIONS[k]])), 'GanTrainer.resume() override');
     const cfgPath = path.join(runDir, 'config.json');
     if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
     const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
@@ -586,6 +599,7 @@ export class GanTrainer {
    * ```
    */
   async fit(opts: { steps?: number; epochs?: number; signal?: AbortSignal; live?: boolean; callbacks?: TrainerCallbacks[] } = {}): Promise<FitResult> {
+    checkOptions(opts, FIT_OPTIONS, 'fit() argument');
     if (opts.steps === undefined && opts.epochs === undefined) throw new Error('Expected fit({ steps }) or fit({ epochs }); got neither.');
     const steps = opts.steps ?? Math.ceil((opts.epochs as number) * this.stepsPerEpoch);
     if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`Expected steps a non-negative integer; got ${steps}.`);
