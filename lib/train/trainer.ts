@@ -182,6 +182,9 @@ function resolve(config: GanConfig, o: TrainerOptions): Resolved {
     callbacks: o.callbacks ?? [],
     objective,
   } as Resolved;
+  // Recorded in config.json as what ran (a resume rebuilds the same objective from them).
+  if (objective.penalty?.name === 'gradient penalty') r.gpWeight = objective.penalty.weight;
+  if (objective.penalty?.name === 'R1') r.r1Gamma = objective.penalty.weight * 2;
   const pos = (k: keyof Resolved, int = false, allowZero = false) => {
     const v = r[k] as number;
     const ok = Number.isFinite(v) && (allowZero ? v >= 0 : v > 0) && (!int || Number.isInteger(v));
@@ -291,8 +294,12 @@ export class GanTrainer {
     const cfgPath = path.join(runDir, 'config.json');
     if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
     const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
-    const { objectiveName: _name, ...train } = cfg.train;
+    const { objectiveName, ...train } = cfg.train;
     const t = new GanTrainer(buildGan(cfg.gan), data, { ...train, ...overrides, runsDir: null });
+    if (objectiveName && t.objective.name !== objectiveName) {
+      t.dispose();
+      throw new Error(`Expected to resume with the run's objective "${objectiveName}"; the config gives "${t.objective.name}". Pass it: GanTrainer.resume(dir, data, { objective }).`);
+    }
     (t as { run: RunTracker | null }).run = new RunTracker({ existing: runDir, tensorboard: cfg.train.tensorboard });
     const ckpt = latestCheckpoint(path.join(runDir, 'checkpoints'));
     if (ckpt) await t.restore(ckpt);
