@@ -36,9 +36,9 @@ export function checkpointName(step: number): string {
  */
 export async function saveCheckpoint<S>(root: string, step: number, tensors: NamedTensors, state: S): Promise<string> {
   fs.mkdirSync(root, { recursive: true });
+  removeStaleTemps(root);
   const final = path.join(root, checkpointName(step));
   const tmp = path.join(root, `.tmp-${checkpointName(step)}-${process.pid}-${Date.now()}`);
-  fs.mkdirSync(tmp);
   const entries: CheckpointManifest['tensors'] = [];
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -50,12 +50,58 @@ export async function saveCheckpoint<S>(root: string, step: number, tensors: Nam
     chunks.push(buf);
     offset += buf.length;
   }
-  fs.writeFileSync(path.join(tmp, 'tensors.bin'), Buffer.concat(chunks));
   const manifest: CheckpointManifest<S> = { format: 'ganbook-checkpoint/1', step, state, tensors: entries };
-  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
-  if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
+  try {
+    fs.mkdirSync(tmp);
+    fs.writeFileSync(path.join(tmp, 'tensors.bin'), Buffer.concat(chunks));
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
+    if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(tmp, final);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true }); // a failed write removes its own partial folder
+    throw new CheckpointWriteError(root, step, offset, err as NodeJS.ErrnoException);
+  }
   return final;
+}
+
+/** A checkpoint could not be written (disk full, read-only, no permission, ...). */
+export class CheckpointWriteError extends Error {
+  readonly code: string | undefined;
+  constructor(readonly root: string, readonly step: number, readonly bytes: number, cause: NodeJS.ErrnoException) {
+    const mb = (bytes / 1e6).toFixed(1);
+    const why = cause.code === 'ENOSPC' || cause.code === 'EDQUOT' ? 'the disk is full'
+      : cause.code === 'EROFS' ? 'the file system is read-only'
+        : cause.code === 'EACCES' || cause.code === 'EPERM' ? 'no permission to write there' : cause.message;
+    super(`Expected to write the checkpoint of step ${step} (${mb} MB) to ${root}; got ${cause.code ?? 'an error'}: ${why}. `
+      + 'The last good checkpoint is untouched and resumable. Free space, keep fewer checkpoints (keepCheckpoints), '
+      + 'or train into another folder (runsDir).');
+    this.name = 'CheckpointWriteError';
+    this.code = cause.code;
+  }
+}
+
+const TMP_RE = /^\.tmp-step-\d+-(\d+)-\d+$/;
+
+/** Whether a process with this pid runs on this machine. */
+export function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Removes temporary checkpoint folders (`.tmp-step-…`) left by processes that no longer run (a
+ * kill or a crash mid-write). Returns the removed paths.
+ */
+export function removeStaleTemps(root: string): string[] {
+  if (!fs.existsSync(root)) return [];
+  const removed: string[] = [];
+  for (const n of fs.readdirSync(root)) {
+    const m = TMP_RE.exec(n);
+    if (m && !processAlive(Number(m[1]))) {
+      fs.rmSync(path.join(root, n), { recursive: true, force: true });
+      removed.push(path.join(root, n));
+    }
+  }
+  return removed;
 }
 
 /**

@@ -3,9 +3,11 @@
  * sample step + `samples.gif`), `checkpoints/`, `tb/` (TensorBoard events) and `summary.json`.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { tf, hasNodeHelpers, type Tensor, type Tensor3D } from '../backend';
 import { encodeGif, type GifFrame } from '../plot/gif';
+import { processAlive } from './checkpoint';
 
 type SummaryWriter = ReturnType<typeof tf.node.summaryFileWriter>;
 
@@ -17,11 +19,11 @@ function stamp(d = new Date()): string {
 /** Writes a run's files. */
 export class RunTracker {
   readonly dir: string;
-  private pending: string[] = [];
   private writer: SummaryWriter | null = null;
   /** Sample frames of this session, by step. */
   private frames = new Map<number, GifFrame>();
   private readonly resumed: boolean;
+  private lock: string | null;
 
   /**
    * Creates `<root>/<name>-<time>` (or reuses an existing folder when `existing` is given).
@@ -29,7 +31,7 @@ export class RunTracker {
    * @example
    * ```ts
    * const run = new RunTracker({ root: 'runs', name: 'dcgan', config });
-   * run.log({ step: 1, dLoss: 1.3 }); run.flush();
+   * run.log({ step: 1, dLoss: 1.3 });
    * ```
    */
   constructor(opts: { root?: string; name?: string; config?: unknown; existing?: string; tensorboard?: boolean }) {
@@ -42,26 +44,57 @@ export class RunTracker {
       this.dir = dir;
     }
     fs.mkdirSync(path.join(this.dir, 'samples'), { recursive: true });
+    this.lock = acquireRunLock(this.dir);
     fs.mkdirSync(this.checkpointsDir, { recursive: true });
     if (opts.config !== undefined && !opts.existing) fs.writeFileSync(path.join(this.dir, 'config.json'), JSON.stringify(opts.config, null, 2));
     if (opts.tensorboard !== false && hasNodeHelpers()) this.writer = tf.node.summaryFileWriter(path.join(this.dir, 'tb'));
     this.resumed = Boolean(opts.existing); // frames of earlier sessions live in samples/*.png
   }
 
+  /** Releases the run folder's lock (another process may then resume it). Idempotent. */
+  close(): void {
+    this.writer?.flush();
+    if (this.lock) releaseRunLock(this.lock);
+    this.lock = null;
+  }
+
   get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
   get tensorboardDir(): string { return path.join(this.dir, 'tb'); }
 
-  /** Buffers one metrics row (written by {@link flush}). */
+  get metricsFile(): string { return path.join(this.dir, 'metrics.jsonl'); }
+
+  /**
+   * Appends one metrics row to metrics.jsonl at once (a killed run's log reaches its last
+   * logged step; one small append per logged step).
+   */
   log(row: Record<string, unknown>): void {
-    this.pending.push(JSON.stringify(row));
+    fs.appendFileSync(this.metricsFile, JSON.stringify(row) + '\n');
   }
 
-  /** Appends buffered rows to metrics.jsonl and flushes TensorBoard. */
+  /**
+   * Drops the metric rows after `step` (atomically: a rewritten copy renamed into place). Called
+   * when training continues from a checkpoint of that step — a resume after a kill, a NaN
+   * restore — so that the steps redone are logged once. Event rows (`event` field) are kept.
+   */
+  truncateAfter(step: number): void {
+    if (!fs.existsSync(this.metricsFile)) return;
+    const lines = fs.readFileSync(this.metricsFile, 'utf8').split('\n').filter((l) => l.trim());
+    const keep = lines.filter((l) => {
+      try {
+        const r = JSON.parse(l) as { step?: number; event?: string };
+        return r.event !== undefined || !(typeof r.step === 'number' && r.step > step);
+      } catch {
+        return false; // a row cut short by a kill mid-append
+      }
+    });
+    if (keep.length === lines.length) return;
+    const tmp = `${this.metricsFile}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, keep.length ? keep.join('\n') + '\n' : '');
+    fs.renameSync(tmp, this.metricsFile);
+  }
+
+  /** Flushes TensorBoard's event file (metrics rows are written as they come). */
   flush(): void {
-    if (this.pending.length) {
-      fs.appendFileSync(path.join(this.dir, 'metrics.jsonl'), this.pending.join('\n') + '\n');
-      this.pending = [];
-    }
     this.writer?.flush();
   }
 
@@ -119,6 +152,56 @@ export class RunTracker {
 
   /** Writes `summary.json` (what the runs table reads). */
   writeSummary(summary: Record<string, unknown>): void {
-    fs.writeFileSync(path.join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2));
+    const file = path.join(this.dir, 'summary.json'), tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(summary, null, 2));
+    fs.renameSync(tmp, file); // atomic: a reader never sees half a summary
   }
+}
+
+/** Contents of a run folder's `.lock` file. */
+interface RunLock { pid: number; host: string; since: string }
+
+const held = new Set<string>();
+let exitHook = false;
+
+/**
+ * Takes `<dir>/.lock` for this process: one writer per run folder. A lock of a live process on
+ * this machine is refused with its pid; a stale one (dead process) or one of this process (a
+ * re-run notebook cell) is taken over. Released by `close()` or when the process exits.
+ *
+ * @throws Error naming the process that holds the folder and what to do.
+ */
+export function acquireRunLock(dir: string): string {
+  const file = path.join(dir, '.lock');
+  const me: RunLock = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let other: Partial<RunLock> = {};
+      try { other = JSON.parse(fs.readFileSync(file, 'utf8')) as RunLock; } catch { /* unreadable: stale */ }
+      const live = typeof other.pid === 'number' && other.pid !== process.pid && other.host === me.host && processAlive(other.pid);
+      if (live) {
+        throw new Error(`Expected the run folder ${dir} free; got it in use by process ${other.pid} on ${other.host} (since ${other.since}). `
+          + 'Stop that process (or wait for it), or resume a copy of the folder.');
+      }
+      fs.rmSync(file, { force: true }); // stale (its process is gone) or ours: take it over
+    }
+  }
+  held.add(file);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => { for (const f of held) fs.rmSync(f, { force: true }); });
+  }
+  return file;
+}
+
+function releaseRunLock(file: string): void {
+  held.delete(file);
+  try {
+    const l = JSON.parse(fs.readFileSync(file, 'utf8')) as RunLock;
+    if (l.pid === process.pid) fs.rmSync(file, { force: true });
+  } catch { /* already gone */ }
 }

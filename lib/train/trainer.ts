@@ -16,7 +16,7 @@ import { buildGan, buildGenerator, type Gan } from '../models/build';
 import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
-import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
+import { CheckpointWriteError, latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
 import { BatchSource, disposeBatch, type TrainData } from './data';
 import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
@@ -127,7 +127,8 @@ export interface FitResult {
   /** Mean losses over the last 10% of this fit's steps. */
   final: { dLoss: number; gLoss: number };
   ledger: CostLedger;
-  stopped: 'completed' | 'interrupted' | 'nan' | 'callback';
+  /** Why the fit ended; `'checkpoint-failed'`: a checkpoint could not be written (disk full, …), `message` says what to do. */
+  stopped: 'completed' | 'interrupted' | 'nan' | 'callback' | 'checkpoint-failed';
   message?: string;
   lastCheckpoint: string | null;
   gif: string | null;
@@ -561,6 +562,7 @@ export class GanTrainer {
       Object.values(tensors).forEach((t) => t.dispose());
     }
     const s = manifest.state;
+    this.run?.truncateAfter(s.step); // the steps after this checkpoint will be logged again
     this.stepCount = s.step;
     this.batchesDrawn = s.batchesDrawn;
     this.wallSeconds = s.wallSeconds;
@@ -630,13 +632,22 @@ export class GanTrainer {
       return { step: this.stepCount, endStep, done, seconds, imagesPerSecond: (done * o.batchSize * o.nCritic) / Math.max(seconds, 1e-9), dLoss: last?.dLoss, gLoss: last?.gLoss, note: [lr, note].filter(Boolean).join(' · ') || undefined };
     };
     try {
-      if (this.run && o.checkpointEvery > 0 && !this.lastCheckpoint) await this.checkpoint();
-      while (this.stepCount < endStep) {
+      const failed = (err: unknown) => {
+        if (!(err instanceof CheckpointWriteError)) return false;
+        stopped = 'checkpoint-failed'; message = err.message;
+        this.run?.log({ step: this.stepCount, event: 'checkpoint-failed', message: err.message });
+        return true;
+      };
+      if (this.run && o.checkpointEvery > 0 && !this.lastCheckpoint) {
+        try { await this.checkpoint(); } catch (err) { if (!failed(err)) throw err; }
+      }
+      while (this.stepCount < endStep && stopped === 'completed') {
         if (signal.aborted) { stopped = 'interrupted'; break; }
         try {
           history.push(await this.step());
         } catch (err) {
           if (err instanceof NonFiniteLossError) { stopped = 'nan'; message = err.message; break; }
+          if (failed(err)) break;
           throw err;
         }
         if (live && (this.stepCount - startStep) % o.liveEvery === 0) await live.progress(progress());
@@ -644,9 +655,11 @@ export class GanTrainer {
         // Let timers, kernel messages and abort signals in between steps.
         await new Promise<void>((r) => setImmediate(r));
       }
-      if (stopped !== 'nan') {
+      if (stopped !== 'nan' && (stopped as FitResult['stopped']) !== 'checkpoint-failed') {
         if (o.sampleEvery > 0 && this.stepCount % o.sampleEvery !== 0 && this.stepCount > startStep) await this.recordSamples();
-        if (this.run && (this.stepCount > startStep || stopped === 'interrupted')) await this.checkpoint();
+        if (this.run && (this.stepCount > startStep || stopped === 'interrupted')) {
+          try { await this.checkpoint(); } catch (err) { if (!failed(err)) throw err; }
+        }
       }
       if (stopped === 'interrupted') message = `Interrupted at step ${this.stepCount}; checkpoint written. Continue with trainer.fit() or GanTrainer.resume(runDir, data).`;
       if (live) {
@@ -685,6 +698,7 @@ export class GanTrainer {
     this.fixedLabels?.dispose();
     this.emaGenerator?.dispose();
     this.trainStep.dispose?.();
+    this.run?.close();
   }
 
   /** Which step computes the updates: `'native'`, `'autodiff'` or a custom step's name. */

@@ -1,0 +1,133 @@
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tf, type Tensor4D } from '../../lib/backend';
+import { buildGan, disposeGan } from '../../lib/models/build';
+import { GanTrainer } from '../../lib/train/trainer';
+import { listCheckpoints } from '../../lib/train/checkpoint';
+import { RunTracker } from '../../lib/train/run';
+import { killTestConfig, killTestOptions } from '../helpers/kill-test-setup';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-safety-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const images = tf.randomUniform([40, 28, 28, 1], 0, 1, 'float32', 4) as Tensor4D;
+const root = path.resolve(__dirname, '..', '..');
+
+const metricSteps = (dir: string) => fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => JSON.parse(l) as { step: number; event?: string; dLoss?: number }).filter((r) => !r.event);
+
+/** Starts the child trainer and resolves with its run folder once it printed step `killAt`, then SIGKILLs it. */
+function trainAndKill(args: string[], killAt: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', path.join(root, 'test/helpers/train-child.ts'), ...args],
+      { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = [...out.matchAll(/step (\d+) (\S+)/g)].pop();
+      if (m && Number(m[1]) >= killAt) { child.kill('SIGKILL'); resolve(m[2]); }
+    });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('exit', (code, sig) => { if (sig !== 'SIGKILL') reject(new Error(`child exited ${code}: ${err.slice(-800)}`)); });
+  });
+}
+
+describe('runs you can trust', () => {
+  for (const mode of ['native', 'autodiff'] as const) {
+    it(`${mode}: a process killed at step 8 (checkpoint at 6) resumes to exactly the uninterrupted losses, each step logged once`, async () => {
+      const gan = buildGan(killTestConfig);
+      const full = new GanTrainer(gan, images, { ...killTestOptions, fastStep: mode === 'native', runsDir: null });
+      for (let i = 0; i < 12; i++) await full.step();
+      const want = full.history.map((h) => [h.dLoss, h.gLoss]);
+      full.dispose(); disposeGan(gan);
+
+      const dir = await trainAndKill([path.join(tmp, mode), mode], 8);
+      await new Promise((r) => setTimeout(r, 200)); // let the OS reap the killed child
+      expect(metricSteps(dir).map((r) => r.step)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7, 8]));
+      const b = await GanTrainer.resume(dir, images, { live: false }); // takes over the dead process's lock
+      expect(b.iteration).toBe(6);
+      for (let i = 0; i < 6; i++) await b.step();
+      expect(b.history.map((h) => [h.dLoss, h.gLoss])).toEqual(want);
+      const rows = metricSteps(dir);
+      expect(rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(rows.map((r) => [r.dLoss, (r as { gLoss?: number }).gLoss])).toEqual(want);
+      b.dispose(); disposeGan(b.gan);
+    }, 120_000);
+  }
+
+  it('one writer per run folder: a live process holding it is named; a stale lock is taken over', async () => {
+    const dir = path.join(tmp, 'locked');
+    fs.mkdirSync(dir, { recursive: true });
+    const sleeper = spawn('sleep', ['30']);
+    fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), since: 'now' }));
+    expect(() => new RunTracker({ existing: dir, tensorboard: false })).toThrow(new RegExp(`in use by process ${sleeper.pid} on .*Stop that process`));
+    sleeper.kill('SIGKILL');
+    await new Promise((r) => sleeper.on('exit', r));
+    const run = new RunTracker({ existing: dir, tensorboard: false });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.lock'), 'utf8')).pid).toBe(process.pid);
+    run.close();
+    expect(fs.existsSync(path.join(dir, '.lock'))).toBe(false);
+  });
+
+  it('stale temporary checkpoint folders of dead processes are removed; a live one\'s are kept', async () => {
+    const gan = buildGan(killTestConfig);
+    const t = new GanTrainer(gan, images, { ...killTestOptions, runsDir: path.join(tmp, 'temps') });
+    const ck = t.run!.checkpointsDir;
+    const dead = spawnSync('true').pid!;
+    const stale = path.join(ck, `.tmp-step-00000003-${dead}-1`), live = path.join(ck, `.tmp-step-00000003-${process.pid}-1`);
+    fs.mkdirSync(stale); fs.writeFileSync(path.join(stale, 'tensors.bin'), Buffer.alloc(1000));
+    fs.mkdirSync(live);
+    await t.fit({ steps: 3 });
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+    fs.rmSync(live, { recursive: true });
+    t.dispose(); disposeGan(gan);
+  });
+
+  // A real full disk: the run folder copied onto a small tmpfs (root can mount one; elsewhere skipped).
+  const mnt = path.join(tmp, 'smallfs');
+  fs.mkdirSync(mnt);
+  const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status === 0 && spawnSync('umount', [mnt]).status === 0;
+  it.skipIf(!canMount)('disk full: fit() stops with an actionable message (path, step, size), removes its partial folder, the last checkpoint resumes', async () => {
+    const gan = buildGan(killTestConfig);
+    const t = new GanTrainer(gan, images, { ...killTestOptions, runsDir: path.join(tmp, 'full') });
+    await t.fit({ steps: 3 }); // checkpoints at 0 and 3
+    const src = t.run!.dir;
+    t.dispose(); disposeGan(gan);
+    const used = Number(spawnSync('du', ['-sk', src], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    const ckpt = Number(spawnSync('du', ['-sk', path.join(src, 'checkpoints', 'step-00000003')], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${used + Math.round(ckpt / 2)}k`, 'tmpfs', mnt]).status).toBe(0);
+    try {
+      spawnSync('cp', ['-r', src, mnt]);
+      const dir = path.join(mnt, path.basename(src));
+      const b = await GanTrainer.resume(dir, images, { live: false });
+      const r = await b.fit({ steps: 6 });
+      expect(r.stopped).toBe('checkpoint-failed');
+      expect(r.message).toMatch(/^Expected to write the checkpoint of step 6 \(0\.\d MB\) to .*checkpoints; got ENOSPC: the disk is full\. The last good checkpoint is untouched and resumable\. Free space, keep fewer checkpoints \(keepCheckpoints\), or train into another folder \(runsDir\)\.$/);
+      expect(r.lastCheckpoint).toMatch(/step-00000003$/);
+      expect(fs.readdirSync(b.run!.checkpointsDir).filter((n) => n.startsWith('.tmp'))).toEqual([]);
+      expect(listCheckpoints(b.run!.checkpointsDir).map((d) => path.basename(d))).toEqual(['step-00000000', 'step-00000003']);
+      b.dispose(); disposeGan(b.gan);
+      const c = await GanTrainer.resume(dir, images, { live: false });
+      expect(c.iteration).toBe(3);
+      c.dispose(); disposeGan(c.gan);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('a NaN restore logs the redone steps once', async () => {
+    const gan = buildGan(killTestConfig);
+    const t = new GanTrainer(gan, images, { ...killTestOptions, runsDir: path.join(tmp, 'nan') });
+    const obj = t.objective;
+    t.objective = { ...obj, generatorLoss: (o, f) => (t.iteration === 4 ? o.scale(obj.generatorLoss(o, f), NaN) : obj.generatorLoss(o, f)) };
+    const r = await t.fit({ steps: 8 });
+    expect(r.stopped).toBe('nan');
+    t.objective = obj;
+    await t.fit({ steps: 4 });
+    expect(metricSteps(t.run!.dir).map((x) => x.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    t.dispose(); disposeGan(gan);
+  });
+});
