@@ -37,6 +37,13 @@ const prod = (s: Shape) => s.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
  * ```
  */
 export function layerFlops(layer: LayerLike): number {
+  // A wrapper layer (spectral normalisation) computes its inner layer at its own shapes; the
+  // power iteration (~4 FLOPs per weight) is not counted.
+  const inner = (layer as unknown as { inner?: LayerLike }).inner;
+  if (inner) {
+    return layerFlops({ getClassName: () => inner.getClassName(), getConfig: () => inner.getConfig(), name: layer.name,
+      input: layer.input, outputShape: layer.outputShape, countParams: () => layer.countParams() });
+  }
   const cls = layer.getClassName();
   const out = firstShape(layer.outputShape);
   const cfg = layer.getConfig();

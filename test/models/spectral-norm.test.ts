@@ -95,3 +95,13 @@ describe('spectral normalisation (Miyato et al. 2018)', () => {
     tape.dispose(); d.dispose();
   });
 });
+
+describe('FLOPs of wrapped layers', () => {
+  it('sngan()\'s discriminator counts as many FLOPs as dcgan()\'s (same convolutions)', async () => {
+    const { modelFlops } = await import('../../lib/models/flops');
+    const a = buildGan(sngan()), b = buildGan(dcgan());
+    expect(modelFlops(a.discriminator)).toBe(modelFlops(b.discriminator));
+    expect(modelFlops(a.discriminator)).toBeGreaterThan(1e6);
+    disposeGan(a); disposeGan(b);
+  });
+});
