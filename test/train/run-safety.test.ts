@@ -131,3 +131,31 @@ describe('runs you can trust', () => {
     t.dispose(); disposeGan(gan);
   });
 });
+
+describe('runsTable never fails as a whole', () => {
+  it('shows killed and unreadable runs as such, names the file, and a missing folder as missing', async () => {
+    const { runsTable } = await import('../../lib/train/runs-table');
+    const dir = path.join(tmp, 'table');
+    const gan = buildGan(killTestConfig);
+    const t = new GanTrainer(gan, images, { ...killTestOptions, runsDir: dir, name: 'done' });
+    await t.fit({ steps: 2 });
+    t.dispose(); disposeGan(gan);
+    const killed = path.join(dir, 'killed-1');
+    fs.mkdirSync(killed);
+    fs.writeFileSync(path.join(killed, 'config.json'), JSON.stringify({ gan: { arch: 'fc' }, dataset: 'mnist' }));
+    fs.writeFileSync(path.join(killed, 'metrics.jsonl'), '{"step":1,"dLoss":1.5,"gLoss":0.7}\n{"step":2,"dLoss":1.25,"gLoss":0.75,"wallSeconds":0.5}\n{"step":3,"dL');
+    const broken = path.join(dir, 'broken-1');
+    fs.mkdirSync(broken);
+    fs.writeFileSync(path.join(broken, 'summary.json'), '{"name": "broken", "final": {');
+    const rows = runsTable(dir).rows;
+    expect(rows.map((r) => [r.run.replace(/-\d{8}-\d{6}$/, ''), r.status])).toEqual([
+      ['broken-1', expect.stringMatching(/^unreadable: .*broken-1\/summary\.json \(.*JSON/)],
+      ['done', 'completed'],
+      ['killed-1', 'killed (no summary)'],
+    ]);
+    expect(rows[2]).toMatchObject({ arch: 'fc', dataset: 'mnist', steps: 2, dLoss: 1.25, gLoss: 0.75 });
+    const text = runsTable([path.join(tmp, 'nope'), killed]).toText();
+    expect(text).toMatch(/missing: .*nope/);
+    expect(text).toMatch(/killed \(no summary\)/);
+  });
+});
