@@ -79,9 +79,9 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, time
 
 /**
  * A throwaway venv with torch and tensorflow-cpu under the cache dir, created on first use.
- * Returns its python, or a note saying why not.
+ * Returns its python, or a note saying why not. (Also used by the `presets` section.)
  */
-function pythonWithFrameworks(log: (s: string) => void): { python?: string; note?: string } {
+export function pythonWithFrameworks(log: (s: string) => void): { python?: string; note?: string } {
   const venv = path.join(cacheDir(), 'bench-venv');
   const py = path.join(venv, 'bin', 'python');
   const stamp = path.join(venv, '.complete');
