@@ -5,9 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayersModel } from '../backend';
-import { buildGenerator } from '../models/build';
-import type { GanConfig } from '../models/config';
-import { listCheckpoints, loadCheckpoint } from '../train/checkpoint';
+import { listCheckpoints } from '../train/checkpoint';
+import { generatorFromCheckpoint, readRunConfig } from '../train/run-artifacts';
 import type { ClassifierDataset } from './classifier';
 import { evaluateGenerator, type EvaluateOptions, type EvaluationScores } from './evaluate';
 
@@ -15,12 +14,6 @@ import { evaluateGenerator, type EvaluateOptions, type EvaluationScores } from '
 export interface CheckpointGenerator {
   model: LayersModel;
   meta: { latentDim: number; numClasses: number; range: [number, number]; step: number; dataset: string | null };
-}
-
-function readRunConfig(runDir: string): { gan: GanConfig; dataset?: string | null } {
-  const p = path.join(runDir, 'config.json');
-  if (!fs.existsSync(p)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none. Pass a GanTrainer run folder (runs/<name>-<time>).`);
-  return JSON.parse(fs.readFileSync(p, 'utf8')) as { gan: GanConfig; dataset?: string | null };
 }
 
 /**
@@ -47,29 +40,12 @@ export function runCheckpoints(runDir: string): { step: number; dir: string }[] 
  * ```
  */
 export function loadCheckpointGenerator(runDir: string, checkpointDir: string, opts: { ema?: boolean } = {}): CheckpointGenerator {
-  const cfg = readRunConfig(runDir);
-  const { manifest, tensors } = loadCheckpoint(checkpointDir);
-  try {
-    const pick = (prefix: string) => Object.keys(tensors).filter((k) => k.startsWith(`${prefix}/`))
-      .sort((a, b) => +a.split('/')[1] - +b.split('/')[1]).map((k) => tensors[k]);
-    const ema = pick('ema');
-    const weights = opts.ema !== false && ema.length ? ema : pick('g');
-    const model = buildGenerator(cfg.gan);
-    if (weights.length !== model.weights.length) {
-      model.dispose();
-      throw new Error(`Expected ${model.weights.length} generator weight tensors in ${checkpointDir}; got ${weights.length}. Is it a checkpoint of this run's config?`);
-    }
-    model.setWeights(weights);
-    return {
-      model,
-      meta: {
-        latentDim: cfg.gan.latentDim, numClasses: cfg.gan.conditional?.numClasses ?? 0, range: [-1, 1],
-        step: manifest.step, dataset: cfg.dataset ?? null,
-      },
-    };
-  } finally {
-    Object.values(tensors).forEach((t) => t.dispose());
-  }
+  readRunConfig(runDir);
+  const g = generatorFromCheckpoint(checkpointDir, opts);
+  return {
+    model: g.generator,
+    meta: { latentDim: g.config.latentDim, numClasses: g.config.conditional?.numClasses ?? 0, range: [-1, 1], step: g.step, dataset: g.dataset },
+  };
 }
 
 /** One point of a score curve. */

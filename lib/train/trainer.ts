@@ -12,7 +12,8 @@ import { inKernel } from '../display/sink';
 import { interruptSignal } from '../display/interrupt';
 import { imageGrid } from '../plot/image';
 import type { LossPoint } from '../plot/charts-train';
-import { buildGan, buildGenerator, type Gan } from '../models/build';
+import type { Gan } from '../models/build';
+import { checkpointPart, cloneArchitecture, runNetwork, saveNetworks } from './run-artifacts';
 import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
@@ -269,7 +270,7 @@ export class GanTrainer {
       ? tf.tensor2d(Float32Array.from({ length: o.numSamples }, (_, i) => i % gan.numClasses), [o.numSamples, 1])
       : null;
     if (o.ema > 0) {
-      this.emaGenerator = buildGenerator(gan.config);
+      this.emaGenerator = cloneArchitecture(gan.generator); // any network: hand-built, custom layers
       this.emaGenerator.setWeights(gan.generator.getWeights());
     }
     this.dropoutLayers = [...gan.generator.layers, ...gan.discriminator.layers]
@@ -278,6 +279,7 @@ export class GanTrainer {
       root: o.runsDir, name: o.name ?? defaultName(gan.config), tensorboard: o.tensorboard,
       config: { gan: gan.config, train: { ...o, callbacks: undefined, objective: undefined, step: undefined, objectiveName: o.objective.name }, dataset: this.data.name ?? null, backend: backendInfo().backend },
     });
+    if (this.run) saveNetworks(this.run.dir, gan); // resume rebuilds these exact networks
   }
 
   /**
@@ -296,7 +298,13 @@ export class GanTrainer {
     if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
     const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
     const { objectiveName, ...train } = cfg.train;
-    const t = new GanTrainer(buildGan(cfg.gan), data, { ...train, ...overrides, runsDir: null });
+    // The run's own networks (networks.json: hand-built and custom layers too; older runs: the config).
+    const generator = runNetwork(runDir, 'generator'), discriminator = runNetwork(runDir, 'discriminator');
+    const gan: Gan = {
+      config: cfg.gan, generator, discriminator, latentDim: cfg.gan.latentDim, imageShape: [...cfg.gan.imageShape] as [number, number, number],
+      numClasses: cfg.gan.conditional?.numClasses ?? 0,
+    };
+    const t = new GanTrainer(gan, data, { ...train, ...overrides, runsDir: null });
     if (objectiveName && t.objective.name !== objectiveName) {
       t.dispose();
       throw new Error(`Expected to resume with the run's objective "${objectiveName}"; the config gives "${t.objective.name}". Pass it: GanTrainer.resume(dir, data, { objective }).`);
@@ -547,8 +555,7 @@ export class GanTrainer {
    */
   async restore(dir: string): Promise<void> {
     const { manifest, tensors } = loadCheckpoint<TrainState>(dir);
-    const take = (prefix: string) => Object.keys(tensors).filter((k) => k.startsWith(`${prefix}/`))
-      .sort((a, b) => +a.split('/')[1] - +b.split('/')[1]).map((k) => tensors[k]);
+    const take = (prefix: string) => checkpointPart(tensors, prefix);
     try {
       const g = take('g'), d = take('d'), e = take('ema');
       if (g.length !== this.gan.generator.weights.length || d.length !== this.gan.discriminator.weights.length) {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tf, type Tensor4D } from '../../lib/backend';
+import { tf, type Tensor, type Tensor4D } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { fcGan, wganGp, type GanConfig } from '../../lib/models/config';
 import { GanTrainer, type TrainerOptions } from '../../lib/train/trainer';
@@ -48,4 +48,52 @@ describe('exact resume on every step implementation', () => {
       }, 120_000);
     }
   }
+});
+
+describe('hand-built networks and custom layers', () => {
+  it('train with EMA, resume exactly and come back from a checkpoint with their own architecture', async () => {
+    const { SpectralNormalization } = await import('../../lib/models/layers/spectral-norm');
+    const { generatorFromCheckpoint } = await import('../../lib/train/export');
+    const { latestCheckpoint } = await import('../../lib/train/checkpoint');
+    const { dcgan } = await import('../../lib/models/config');
+    const build = () => {
+      const init = (s: number) => tf.initializers.glorotUniform({ seed: s });
+      const generator = tf.sequential({ layers: [
+        tf.layers.dense({ inputShape: [6], units: 7 * 7 * 3, kernelInitializer: init(1) }), tf.layers.leakyReLU({ alpha: 0.1 }),
+        tf.layers.reshape({ targetShape: [7, 7, 3] }),
+        tf.layers.conv2dTranspose({ filters: 1, kernelSize: 4, strides: 4, padding: 'same', activation: 'tanh', kernelInitializer: init(2) })] });
+      const x = tf.input({ shape: [28, 28, 1] });
+      let h = SpectralNormalization.wrap(tf.layers.conv2d({ filters: 3, kernelSize: 4, strides: 4, kernelInitializer: init(3) })).apply(x) as ReturnType<typeof tf.input>;
+      h = tf.layers.flatten().apply(tf.layers.leakyReLU({ alpha: 0.2 }).apply(h)) as ReturnType<typeof tf.input>;
+      const discriminator = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 1, kernelInitializer: init(4) }).apply(h) as ReturnType<typeof tf.input> });
+      // The config only names the latent size, image shape and objective: the networks are the user's.
+      return { config: dcgan({ latentDim: 6, loss: 'hinge' }), generator, discriminator, latentDim: 6, imageShape: [28, 28, 1] as [number, number, number], numClasses: 0 };
+    };
+    const opts: TrainerOptions = { batchSize: 4, live: false, sampleEvery: 0, seed: 1, ema: 0.8 };
+    const g0 = build();
+    const full = new GanTrainer(g0, images, { ...opts, runsDir: null });
+    expect(full.stepMode).toBe('native');
+    for (let i = 0; i < 6; i++) await full.step();
+    const want = full.history.map((h) => [h.dLoss, h.gLoss]);
+    full.dispose(); disposeGan(g0);
+
+    const g1 = build();
+    const a = new GanTrainer(g1, images, { ...opts, runsDir: path.join(tmp, 'hand'), checkpointEvery: 3 });
+    await a.fit({ steps: 3 });
+    const dir = a.run!.dir;
+    a.dispose(); disposeGan(g1);
+    const b = await GanTrainer.resume(dir, images, { live: false });
+    expect(b.gan.discriminator.layers.some((l) => l.getClassName() === 'SpectralNormalization')).toBe(true);
+    for (let i = 0; i < 3; i++) await b.step();
+    expect(b.history.map((h) => [h.dLoss, h.gLoss])).toEqual(want);
+    await b.checkpoint();
+    const ema = b.samples(2).dataSync();
+    const back = generatorFromCheckpoint(latestCheckpoint(b.run!.checkpointsDir)!);
+    expect(back.ema).toBe(true);
+    expect(back.generator.layers.map((l) => l.getClassName())).toEqual(['Dense', 'LeakyReLU', 'Reshape', 'Conv2DTranspose']);
+    const z = (b as unknown as { fixedNoise: Tensor }).fixedNoise.slice([0, 0], [2, -1]);
+    expect(Array.from((back.generator.predict(z) as Tensor).dataSync())).toEqual(Array.from(ema));
+    back.generator.dispose(); z.dispose();
+    b.dispose(); disposeGan(b.gan);
+  });
 });
