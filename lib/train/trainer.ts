@@ -10,7 +10,6 @@ import * as path from 'path';
 import { tf, backendInfo, type LayersModel, type Optimizer, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
 import { inKernel } from '../display/sink';
 import { interruptSignal } from '../display/interrupt';
-import { imageGrid } from '../plot/image';
 import type { LossPoint } from '../plot/charts-train';
 import type { Gan } from '../models/build';
 import { checkpointPart, cloneArchitecture, runNetwork, saveNetworks } from './run-artifacts';
@@ -27,6 +26,7 @@ import { objectiveFor, type Objective, type ObjectiveOptions } from './objective
 import { autodiffStep, type AutodiffStep, type StepContext, type StepFactory, type StepInit, type StepResult, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
 import { Unsupported } from './engine/tape';
+import { defaultCallbacks, NonFiniteLossError, type TrainerCallbacks } from './callbacks';
 import { checkOptions, FIT_OPTIONS, TRAINER_OPTIONS } from '../options';
 import { resolveLrDecay, scaleAt, type LrDecay } from './schedule';
 
@@ -109,13 +109,8 @@ export interface StepLog extends LossPoint {
   seconds: number;
 }
 
-/** Hooks into training (all optional; may be async). Set `trainer.stopTraining = true` to stop a fit. */
-export interface TrainerCallbacks {
-  onStepEnd?(log: StepLog, trainer: GanTrainer): void | Promise<void>;
-  onSample?(step: number, images: Tensor4D, trainer: GanTrainer): void | Promise<void>;
-  onCheckpoint?(dir: string, trainer: GanTrainer): void | Promise<void>;
-  onFitEnd?(result: FitResult, trainer: GanTrainer): void | Promise<void>;
-}
+export type { TrainerCallbacks } from './callbacks';
+export { NonFiniteLossError } from './callbacks';
 
 /** What `fit()` returns. */
 export interface FitResult {
@@ -142,14 +137,6 @@ interface TrainState {
   rng: { seed: number; step: number };
   wallSeconds: number;
   history: LossPoint[];
-}
-
-/** Thrown by `step()` when a loss is NaN/Inf (after restoring the last good checkpoint). */
-export class NonFiniteLossError extends Error {
-  constructor(message: string, readonly step: number, readonly restoredFrom: string | null) {
-    super(message);
-    this.name = 'NonFiniteLossError';
-  }
 }
 
 type Required2<T> = { [K in keyof T]-?: T[K] };
@@ -210,9 +197,6 @@ type ResumeOverride = typeof RESUME_OVERRIDES[number];
 /** Seed tag of the fixed sample noise (distinct from every step's noise). */
 const FIXED_NOISE_TAG = 0xf1;
 
-function isFiniteNum(x: number): boolean {
-  return Number.isFinite(x);
-}
 
 /**
  * Trains a GAN. Cell by cell:
@@ -243,6 +227,12 @@ export class GanTrainer {
   readonly emaGenerator: LayersModel | null = null;
   /** Set from a callback to stop `fit()` after the current step. */
   stopTraining = false;
+  /**
+   * Everything around the loop, in the order it runs: the built-ins of `./callbacks` by name
+   * ('nan-guard', 'ema', 'lr-decay', 'run-log', 'samples', 'checkpoints'), then `options.callbacks`.
+   * Remove, replace or add entries.
+   */
+  callbacks: TrainerCallbacks[];
   readonly run: RunTracker | null;
   readonly data: BatchSource;
   private stepCount = 0;
@@ -262,6 +252,7 @@ export class GanTrainer {
     const want = gan.imageShape.join('x'), got = this.data.imageShape.join('x');
     if (want !== got) throw new Error(`Expected images of shape ${want} for this GAN's config; got ${got}. Change config.imageShape or the data.`);
     if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
+    this.callbacks = [...defaultCallbacks(), ...o.callbacks];
     this.objective = o.objective;
     this.stepFor = o.objective;
     this.trainStep = this.makeStep();
@@ -372,9 +363,8 @@ export class GanTrainer {
   async step(): Promise<StepLog> {
     const t0 = performance.now();
     if (this.objective !== this.stepFor) await this.rebuildStep();
-    if (this.options.lrDecay) this.applyLrDecay();
+    for (const cb of this.callbacks) await cb.onStepBegin?.(this.stepCount + 1, this);
     const { dLoss, gLoss, penalty: gp } = this.trainStep.run(this.stepContext());
-    if (this.emaGenerator) this.updateEma();
     const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
     dLoss.dispose(); gLoss.dispose(); gp?.dispose();
     this.stepCount++;
@@ -382,21 +372,22 @@ export class GanTrainer {
     this.wallSeconds += seconds;
     const log: StepLog = { step: this.stepCount, dLoss: dv[0], gLoss: gv[0], epoch: this.epoch, seconds };
     if (gpv) log.gp = gpv[0];
-    if (!isFiniteNum(log.dLoss) || !isFiniteNum(log.gLoss)) await this.onNonFinite(log);
     this.history.push(gpv ? { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss, gp: log.gp } : { step: log.step, dLoss: log.dLoss, gLoss: log.gLoss });
-    await this.afterStep(log);
+    // The NaN guard runs first: on a bad loss it restores the last checkpoint (history included) and throws.
+    for (const cb of this.callbacks) await cb.onStepEnd?.(log, this);
     return log;
   }
+
+  /** The last checkpoint written or restored (null before the first). */
+  get lastCheckpointDir(): string | null { return this.lastCheckpoint; }
+  /** Real images drawn so far. */
+  get imagesSeen(): number { return this.batchesDrawn * this.options.batchSize; }
+  /** Wall-clock seconds spent in steps so far (restored from checkpoints). */
+  get trainingSeconds(): number { return this.wallSeconds; }
 
   /** Multiplier of lrG / lrD at the current epoch (1 without `lrDecay`). */
   get lrScale(): number {
     return this.options.lrDecay ? scaleAt(this.options.lrDecay, this.epoch) : 1;
-  }
-
-  private applyLrDecay(): void {
-    const s = this.lrScale, lr = { generator: this.options.lrG * s, discriminator: this.options.lrD * s };
-    if (!this.trainStep.setLearningRates) throw new Error(`Expected a step with setLearningRates for lrDecay; the ${this.trainStep.name} step has none.`);
-    this.trainStep.setLearningRates(lr);
   }
 
   /** After `trainer.objective` was replaced: a step for it, continuing from the old one's optimizer state. */
@@ -429,59 +420,6 @@ export class GanTrainer {
 
   private seedDropout(k: number): void {
     for (let i = 0; i < this.dropoutLayers.length; i++) this.dropoutLayers[i].seed = mixSeed(this.options.seed, this.stepCount, k, i, 0xd0);
-  }
-
-  private updateEma(): void {
-    const d = this.options.ema;
-    const src = this.gan.generator.weights, dst = this.emaGenerator!.weights;
-    tf.tidy(() => {
-      for (let i = 0; i < src.length; i++) dst[i].write(tf.add(tf.mul(dst[i].read(), d), tf.mul(src[i].read(), 1 - d)));
-    });
-  }
-
-  private async onNonFinite(log: StepLog): Promise<never> {
-    const bad = !isFiniteNum(log.dLoss) ? `discriminator loss ${log.dLoss}` : `generator loss ${log.gLoss}`;
-    const ckpt = this.lastCheckpoint ?? (this.run ? latestCheckpoint(this.run.checkpointsDir) : null);
-    if (ckpt) await this.restore(ckpt);
-    const msg = `Training stopped at step ${log.step}: ${bad}. `
-      + (ckpt ? `Restored the last good checkpoint (${path.basename(ckpt)}, step ${this.stepCount}). ` : 'No checkpoint to restore (weights are as after the bad step). ')
-      + 'Try a lower learning rate (lrG/lrD), label smoothing or gradient penalty.';
-    this.run?.log({ step: log.step, event: 'non-finite', message: msg });
-    this.run?.flush();
-    throw new NonFiniteLossError(msg, log.step, ckpt);
-  }
-
-  private async afterStep(log: StepLog): Promise<void> {
-    const o = this.options;
-    const s = this.stepCount;
-    if (this.run && (s % o.logEvery === 0 || s === 1)) {
-      this.run.log({ step: s, epoch: +log.epoch.toFixed(4), dLoss: log.dLoss, gLoss: log.gLoss, ...(log.gp !== undefined ? { gp: log.gp } : {}), imagesSeen: this.batchesDrawn * o.batchSize, wallSeconds: +this.wallSeconds.toFixed(3) });
-      this.run.scalar('loss/discriminator', log.dLoss, s);
-      this.run.scalar('loss/generator', log.gLoss, s);
-      if (log.gp !== undefined) this.run.scalar('loss/gradient_penalty', log.gp, s);
-      if (o.lrDecay) this.run.scalar('lr/scale', this.lrScale, s);
-    }
-    if (o.sampleEvery > 0 && s % o.sampleEvery === 0) await this.recordSamples();
-    if (o.checkpointEvery > 0 && s % o.checkpointEvery === 0 && this.run) await this.checkpoint();
-    for (const cb of o.callbacks) await cb.onStepEnd?.(log, this);
-  }
-
-  /** Writes the fixed-noise grid (PNG + GIF frame), weight histograms, and calls onSample. */
-  private async recordSamples(): Promise<void> {
-    const imgs = this.samples();
-    try {
-      if (this.run) {
-        const grid = imageGrid(imgs, { range: [-1, 1], scale: 2 });
-        await this.run.sample(this.stepCount, grid);
-        grid.dispose();
-        const g = this.gan.generator;
-        for (const w of g.trainableWeights.filter((v) => v.name.includes('kernel'))) this.run.histogram(`generator/${w.name}`, w.read(), this.stepCount);
-        this.run.flush();
-      }
-      for (const cb of this.options.callbacks) await cb.onSample?.(this.stepCount, imgs, this);
-    } finally {
-      imgs.dispose();
-    }
   }
 
   /**
@@ -538,7 +476,7 @@ export class GanTrainer {
       const out = await saveCheckpoint(root, this.stepCount, tensors, state);
       this.lastCheckpoint = out;
       pruneCheckpoints(root, this.options.keepCheckpoints);
-      for (const cb of this.options.callbacks) await cb.onCheckpoint?.(out, this);
+      for (const cb of this.callbacks) await cb.onCheckpoint?.(out, this);
       return out;
     } finally {
       temp.forEach((t) => t.dispose());
@@ -620,13 +558,13 @@ export class GanTrainer {
     const steps = opts.steps ?? Math.ceil((opts.epochs as number) * this.stepsPerEpoch);
     if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`Expected steps a non-negative integer; got ${steps}.`);
     const extra = opts.callbacks ?? [];
-    this.options.callbacks.push(...extra);
     const o = this.options;
     const signal = opts.signal ?? interruptSignal();
     const startStep = this.stepCount, endStep = startStep + steps;
     const live = (opts.live ?? o.live ?? inKernel()) ? await LiveView.open(o.name ?? defaultName(this.gan.config), { step: startStep, endStep, done: 0, seconds: 0, imagesPerSecond: 0 }) : null;
-    const liveCb: TrainerCallbacks | null = live ? { onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); } } : null;
-    if (liveCb) o.callbacks.push(liveCb);
+    const liveCb: TrainerCallbacks | null = live ? { name: 'live', onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); } } : null;
+    const added = [...(liveCb ? [liveCb] : []), ...extra];
+    this.callbacks.push(...added);
     const history: StepLog[] = [];
     let stopped: FitResult['stopped'] = 'completed';
     let message: string | undefined;
@@ -638,23 +576,33 @@ export class GanTrainer {
       const lr = o.lrDecay ? `lr ×${this.lrScale.toFixed(2)}` : undefined;
       return { step: this.stepCount, endStep, done, seconds, imagesPerSecond: (done * o.batchSize * o.nCritic) / Math.max(seconds, 1e-9), dLoss: last?.dLoss, gLoss: last?.gLoss, note: [lr, note].filter(Boolean).join(' · ') || undefined };
     };
-    try {
-      const failed = (err: unknown) => {
-        if (!(err instanceof CheckpointWriteError)) return false;
+    /** Runs one event on every callback; a checkpoint that cannot be written ends the fit with a message. */
+    const emit = async (run: (cb: TrainerCallbacks) => void | Promise<void> | undefined) => {
+      try {
+        for (const cb of [...this.callbacks]) await run(cb);
+      } catch (err) {
+        if (!(err instanceof CheckpointWriteError)) throw err;
         stopped = 'checkpoint-failed'; message = err.message;
         this.run?.log({ step: this.stepCount, event: 'checkpoint-failed', message: err.message });
-        return true;
-      };
-      if (this.run && o.checkpointEvery > 0 && !this.lastCheckpoint) {
-        try { await this.checkpoint(); } catch (err) { if (!failed(err)) throw err; }
       }
+    };
+    try {
+      await emit((cb) => cb.onFitBegin?.({ startStep, endStep }, this));
       while (this.stepCount < endStep && stopped === 'completed') {
-        if (signal.aborted) { stopped = 'interrupted'; break; }
+        if (signal.aborted) {
+          stopped = 'interrupted';
+          await emit((cb) => cb.onInterrupt?.(this.stepCount, this));
+          break;
+        }
         try {
           history.push(await this.step());
         } catch (err) {
           if (err instanceof NonFiniteLossError) { stopped = 'nan'; message = err.message; break; }
-          if (failed(err)) break;
+          if (err instanceof CheckpointWriteError) {
+            stopped = 'checkpoint-failed'; message = err.message;
+            this.run?.log({ step: this.stepCount, event: 'checkpoint-failed', message: err.message });
+            break;
+          }
           throw err;
         }
         if (live && (this.stepCount - startStep) % o.liveEvery === 0) await live.progress(progress());
@@ -662,20 +610,15 @@ export class GanTrainer {
         // Let timers, kernel messages and abort signals in between steps.
         await new Promise<void>((r) => setImmediate(r));
       }
-      if (stopped !== 'nan' && (stopped as FitResult['stopped']) !== 'checkpoint-failed') {
-        if (o.sampleEvery > 0 && this.stepCount % o.sampleEvery !== 0 && this.stepCount > startStep) await this.recordSamples();
-        if (this.run && (this.stepCount > startStep || stopped === 'interrupted')) {
-          try { await this.checkpoint(); } catch (err) { if (!failed(err)) throw err; }
-        }
-      }
+      const why = stopped;
+      await emit((cb) => cb.onFitStop?.(why, this));
       if (stopped === 'interrupted') message = `Interrupted at step ${this.stepCount}; checkpoint written. Continue with trainer.fit() or GanTrainer.resume(runDir, data).`;
       if (live) {
         await live.progress(progress(stopped === 'completed' ? 'done' : stopped));
         await live.losses(this.history, true);
       }
     } finally {
-      if (liveCb) o.callbacks.splice(o.callbacks.indexOf(liveCb), 1);
-      for (const cb of extra) o.callbacks.splice(o.callbacks.indexOf(cb), 1);
+      for (const cb of added) this.callbacks.splice(this.callbacks.indexOf(cb), 1);
     }
     const tail = history.slice(-Math.max(1, Math.ceil(history.length / 10)));
     const mean = (k: 'dLoss' | 'gLoss') => tail.reduce((a, h) => a + h[k], 0) / Math.max(tail.length, 1);
@@ -694,7 +637,7 @@ export class GanTrainer {
         finishedAt: new Date().toISOString(),
       });
     }
-    for (const cb of o.callbacks) await cb.onFitEnd?.(result, this);
+    for (const cb of [...this.callbacks, ...added]) await cb.onFitEnd?.(result, this);
     return result;
   }
 
