@@ -28,8 +28,8 @@ export type { GeneratorMeta } from './models/io';
 // training (issue 5)
 export { GanTrainer, NonFiniteLossError } from './train/trainer';
 export type { TrainerOptions, TrainerCallbacks, StepLog, FitResult } from './train/trainer';
-export { nonSaturating, hinge, leastSquares, wassersteinGp, gradientPenaltyOf, r1PenaltyOf, objectiveFor, objectiveNames, registerObjective } from './train/objectives';
-export type { Objective as AdversarialObjective, ObjectiveDefaults, ObjectiveOptions, LossOps, Penalty } from './train/objectives';
+export { nonSaturating, hinge, leastSquares, wassersteinGp, gradientPenaltyOf, r1PenaltyOf, objectiveFor, objectiveNames, registerObjective } from './train/objectives/index';
+export type { Objective as AdversarialObjective, ObjectiveDefaults, ObjectiveOptions, LossOps, Penalty } from './train/objectives/index';
 export { autodiffStep, autodiffUpdate } from './train/train-step';
 export type { TrainStep, StepContext, StepFactory, StepInit, StepResult } from './train/train-step';
 export { nativeStep } from './train/engine/native-step';

@@ -7,7 +7,7 @@
 import { tf, type LayersModel, type SymbolicTensor } from '../backend';
 import { validateConfig, type GanConfig, type NetConfig } from './config';
 import { applyWeightNorm } from './weight-norms';
-import './layers';
+import './layers/index';
 
 /** A built GAN: the two networks and the config they came from. */
 export interface Gan {

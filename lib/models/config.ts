@@ -9,7 +9,7 @@
 
 import { weightNormNames } from './weight-norms';
 import { didYouMean } from '../options';
-import './layers';
+import './layers/index';
 
 /** Fully-connected (`fc`) or deep-convolutional (`dcgan`) networks. */
 export type Arch = 'fc' | 'dcgan';

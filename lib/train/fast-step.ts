@@ -19,7 +19,7 @@ import { tf, type LayersModel, type Optimizer, type Scalar, type Tensor, type Va
 import { nativeStep } from './engine/native-step';
 import { Unsupported } from './engine/tape';
 import type { AdamParams } from './engine/adam';
-import { nonSaturating } from './objectives';
+import { nonSaturating } from './objectives/index';
 import type { StepContext, TrainStep } from './train-step';
 
 /** The two networks (same field names as `StepModels` in `./step`). */

@@ -7,7 +7,7 @@
  * step → raw `tf`, each level on the same objects (the GAN, the objective, the batches).
  */
 import { tf, type LayersModel, type Optimizer, type Scalar, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../backend';
-import { tfjsOps, type Objective } from './objectives';
+import { tfjsOps, type Objective } from './objectives/index';
 import { accumulatedBeta, type AdamParams } from './engine/adam';
 
 /** The inputs of one step, drawn by the trainer (seeded, so a resumed run draws the same). */

@@ -22,7 +22,7 @@ import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
-import { objectiveFor, type Objective, type ObjectiveOptions } from './objectives';
+import { objectiveFor, type Objective, type ObjectiveOptions } from './objectives/index';
 import { autodiffStep, type AutodiffStep, type StepContext, type StepFactory, type StepInit, type StepResult, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
 import { Unsupported } from './engine/tape';

@@ -23,7 +23,7 @@
  */
 import { tf, type Scalar, type Tensor, type Variable } from '../../backend';
 import { nativeOps, nativeOpsAvailable, portableOps } from '../fast-ops';
-import type { LossOps } from '../objectives';
+import type { LossOps } from '../objectives/index';
 import type { StepInit, TrainStep } from '../train-step';
 import { FlatAdam } from './adam';
 import { NetProgram, type BnStats } from './layers';
