@@ -8,6 +8,7 @@ import * as path from 'path';
 import { tf, hasNodeHelpers, type Tensor, type Tensor3D } from '../backend';
 import { encodeGif, type GifFrame } from '../plot/gif';
 import { processAlive } from './checkpoint';
+import { truncateEventsAfter } from './tb-events';
 
 type SummaryWriter = ReturnType<typeof tf.node.summaryFileWriter>;
 
@@ -20,6 +21,7 @@ function stamp(d = new Date()): string {
 export class RunTracker {
   readonly dir: string;
   private writer: SummaryWriter | null = null;
+  private readonly tensorboard: boolean;
   /** Sample frames of this session, by step. */
   private frames = new Map<number, GifFrame>();
   private readonly resumed: boolean;
@@ -47,7 +49,7 @@ export class RunTracker {
     this.lock = acquireRunLock(this.dir);
     fs.mkdirSync(this.checkpointsDir, { recursive: true });
     if (opts.config !== undefined && !opts.existing) fs.writeFileSync(path.join(this.dir, 'config.json'), JSON.stringify(opts.config, null, 2));
-    if (opts.tensorboard !== false && hasNodeHelpers()) this.writer = tf.node.summaryFileWriter(path.join(this.dir, 'tb'));
+    this.tensorboard = opts.tensorboard !== false && hasNodeHelpers();
     this.resumed = Boolean(opts.existing); // frames of earlier sessions live in samples/*.png
   }
 
@@ -77,8 +79,7 @@ export class RunTracker {
    * restore — so that the steps redone are logged once. Event rows (`event` field) are kept.
    */
   truncateAfter(step: number): void {
-    if (!fs.existsSync(this.metricsFile)) return;
-    const lines = fs.readFileSync(this.metricsFile, 'utf8').split('\n').filter((l) => l.trim());
+    const lines = fs.existsSync(this.metricsFile) ? fs.readFileSync(this.metricsFile, 'utf8').split('\n').filter((l) => l.trim()) : [];
     const keep = lines.filter((l) => {
       try {
         const r = JSON.parse(l) as { step?: number; event?: string };
@@ -87,10 +88,15 @@ export class RunTracker {
         return false; // a row cut short by a kill mid-append
       }
     });
-    if (keep.length === lines.length) return;
-    const tmp = `${this.metricsFile}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, keep.length ? keep.join('\n') + '\n' : '');
-    fs.renameSync(tmp, this.metricsFile);
+    if (keep.length !== lines.length) {
+      const tmp = `${this.metricsFile}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, keep.length ? keep.join('\n') + '\n' : '');
+      fs.renameSync(tmp, this.metricsFile);
+    }
+    // TensorBoard's files too, unless this process has them open (tfjs-node keeps one writer per
+    // folder for the life of the process): a resume in a new process is exact; a NaN restore or a
+    // resume in the same process leaves TensorBoard's later events in place (metrics.jsonl is exact).
+    if (!openedTbDirs.has(path.resolve(this.tensorboardDir))) truncateEventsAfter(this.tensorboardDir, step);
   }
 
   /** Flushes TensorBoard's event file (metrics rows are written as they come). */
@@ -98,14 +104,26 @@ export class RunTracker {
     this.writer?.flush();
   }
 
+  /**
+   * The TensorBoard writer, opened on first use: a resumed run first drops the events of the
+   * steps it will redo (see {@link truncateAfter}), then appends.
+   */
+  private tb(): SummaryWriter | null {
+    if (!this.writer && this.tensorboard) {
+      this.writer = tf.node.summaryFileWriter(this.tensorboardDir);
+      openedTbDirs.add(path.resolve(this.tensorboardDir));
+    }
+    return this.writer;
+  }
+
   /** TensorBoard scalar. */
   scalar(name: string, value: number, step: number): void {
-    if (this.writer && Number.isFinite(value)) this.writer.scalar(name, value, step);
+    if (Number.isFinite(value)) this.tb()?.scalar(name, value, step);
   }
 
   /** TensorBoard histogram of a tensor's values. */
   histogram(name: string, t: Tensor, step: number): void {
-    this.writer?.histogram(name, t, step);
+    this.tb()?.histogram(name, t, step);
   }
 
   /** Saves a sample grid (uint8 `[h, w, c]`) as `samples/step-XXXXXXXX.png` and keeps it as a GIF frame. */
@@ -157,6 +175,9 @@ export class RunTracker {
     fs.renameSync(tmp, file); // atomic: a reader never sees half a summary
   }
 }
+
+/** TensorBoard folders this process has a writer open on. */
+const openedTbDirs = new Set<string>();
 
 /** Contents of a run folder's `.lock` file. */
 interface RunLock { pid: number; host: string; since: string }

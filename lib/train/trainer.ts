@@ -467,6 +467,7 @@ export class GanTrainer {
   async checkpoint(dir?: string): Promise<string> {
     const root = dir ?? this.run?.checkpointsDir;
     if (!root) throw new Error('Expected a run folder or a directory for the checkpoint; got neither. Pass trainer.checkpoint(dir) or use runsDir.');
+    this.run?.flush(); // the run log reaches at least this checkpoint, whatever happens next
     const { tensors, temp } = await this.tensorsForCheckpoint();
     const state: TrainState = {
       step: this.stepCount, batchesDrawn: this.batchesDrawn, rng: { seed: this.options.seed, step: this.stepCount },

@@ -10,7 +10,7 @@ import { killTestConfig, killTestOptions } from './kill-test-setup';
   const images = tf.randomUniform([40, 28, 28, 1], 0, 1, 'float32', 4) as Tensor4D;
   const t = resumeDir
     ? await GanTrainer.resume(resumeDir, images, { live: false })
-    : new GanTrainer(buildGan(killTestConfig), images, { ...killTestOptions, fastStep: mode === 'native', runsDir });
+    : new GanTrainer(buildGan(killTestConfig), images, { ...killTestOptions, fastStep: mode === 'native', runsDir, tensorboard: !!process.env.GANBOOK_TEST_TB });
   for (let i = 0; i < 1000; i++) {
     const log = await t.step();
     process.stdout.write(`step ${log.step} ${t.run!.dir}\n`);

@@ -19,10 +19,10 @@ const metricSteps = (dir: string) => fs.readFileSync(path.join(dir, 'metrics.jso
   .map((l) => JSON.parse(l) as { step: number; event?: string; dLoss?: number }).filter((r) => !r.event);
 
 /** Starts the child trainer and resolves with its run folder once it printed step `killAt`, then SIGKILLs it. */
-function trainAndKill(args: string[], killAt: number): Promise<string> {
+function trainAndKill(args: string[], killAt: number, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', path.join(root, 'test/helpers/train-child.ts'), ...args],
-      { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+      { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', ...env } });
     let out = '', err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -56,6 +56,24 @@ describe('runs you can trust', () => {
       b.dispose(); disposeGan(b.gan);
     }, 120_000);
   }
+
+  it('TensorBoard (read by TensorBoard\'s own EventAccumulator) holds each step once after a kill and a resume', async () => {
+    const dir = await trainAndKill([path.join(tmp, 'tb'), 'native'], 8, { GANBOOK_TEST_TB: '1' });
+    await new Promise((r) => setTimeout(r, 200));
+    const b = await GanTrainer.resume(dir, images, { live: false });
+    for (let i = 0; i < 6; i++) await b.step();
+    b.dispose(); disposeGan(b.gan);
+    const py = path.join(root, '.venv', 'bin', 'python');
+    const r = spawnSync(py, ['-c', [
+      'import sys, json',
+      'from tensorboard.backend.event_processing.event_accumulator import EventAccumulator',
+      'ea = EventAccumulator(sys.argv[1]); ea.Reload()',
+      'print(json.dumps([e.step for e in ea.Scalars("loss/generator")]))',
+    ].join('\n'), path.join(dir, 'tb')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    // Each step once (files are read in name order: a resume within the same second may come first).
+    expect((JSON.parse(r.stdout.trim().split('\n').pop()!) as number[]).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  }, 120_000);
 
   it('one writer per run folder: a live process holding it is named; a stale lock is taken over', async () => {
     const dir = path.join(tmp, 'locked');
