@@ -57,6 +57,41 @@ describe('runs you can trust', () => {
     }, 120_000);
   }
 
+  it('a kill while a checkpoint is being written leaves the last complete one resumable (exact losses), and its temp folder is cleaned', async () => {
+    const gan = buildGan(killTestConfig);
+    const full = new GanTrainer(gan, images, { ...killTestOptions, runsDir: null });
+    for (let i = 0; i < 12; i++) await full.step();
+    const want = full.history.map((h) => [h.dLoss, h.gLoss]);
+    full.dispose(); disposeGan(gan);
+    // Kill the child the moment a temporary checkpoint folder for step 9 appears (the write of step 9).
+    const runsDir = path.join(tmp, 'mid-write');
+    fs.mkdirSync(runsDir, { recursive: true });
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', path.join(root, 'test/helpers/train-child.ts'), runsDir, 'native'],
+      { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+    const dir = await new Promise<string>((resolve) => {
+      const watchers: fs.FSWatcher[] = [];
+      const poll = setInterval(() => {
+        const run = fs.readdirSync(runsDir)[0];
+        if (!run) return;
+        const ck = path.join(runsDir, run, 'checkpoints');
+        if (!fs.existsSync(ck) || watchers.length) return;
+        watchers.push(fs.watch(ck, (_e, name) => {
+          if (String(name).startsWith('.tmp-step-00000009') || String(name) === 'step-00000009') {
+            child.kill('SIGKILL'); watchers.forEach((w) => w.close()); clearInterval(poll); resolve(path.join(runsDir, run));
+          }
+        }));
+      }, 5);
+    });
+    await new Promise((r) => child.on('exit', r));
+    const b = await GanTrainer.resume(dir, images, { live: false });
+    expect([6, 9]).toContain(b.iteration); // 9 only if the rename won the race with the kill
+    while (b.iteration < 12) await b.step();
+    expect(b.history.map((h) => [h.dLoss, h.gLoss])).toEqual(want);
+    await b.checkpoint();
+    expect(fs.readdirSync(b.run!.checkpointsDir).filter((n) => n.startsWith('.tmp'))).toEqual([]);
+    b.dispose(); disposeGan(b.gan);
+  }, 120_000);
+
   it('TensorBoard (read by TensorBoard\'s own EventAccumulator) holds each step once after a kill and a resume', async () => {
     const dir = await trainAndKill([path.join(tmp, 'tb'), 'native'], 8, { GANBOOK_TEST_TB: '1' });
     await new Promise((r) => setTimeout(r, 200));
