@@ -133,7 +133,7 @@ export function sampleGrids(): TrainerCallbacks {
     },
     async onFitStop(stopped, t) {
       const every = t.options.sampleEvery;
-      if (stopped === 'nan' || stopped === 'checkpoint-failed') return;
+      if (stopped === 'nan' || stopped === 'checkpoint-failed' || stopped === 'write-failed') return;
       if (every > 0 && t.iteration % every !== 0 && t.iteration > fitStart) await record(t);
     },
   };
@@ -152,7 +152,7 @@ export function checkpoints(): TrainerCallbacks {
       if (t.run && t.options.checkpointEvery > 0 && log.step % t.options.checkpointEvery === 0) await t.checkpoint();
     },
     async onFitStop(stopped, t) {
-      if (stopped === 'nan' || stopped === 'checkpoint-failed' || !t.run) return;
+      if (stopped === 'nan' || stopped === 'checkpoint-failed' || stopped === 'write-failed' || !t.run) return;
       if (t.iteration > fitStart || stopped === 'interrupted') await t.checkpoint();
     },
   };

@@ -64,19 +64,34 @@ export async function saveCheckpoint<S>(root: string, step: number, tensors: Nam
   return final;
 }
 
-/** A checkpoint could not be written (disk full, read-only, no permission, ...). */
-export class CheckpointWriteError extends Error {
+/** Why a write failed, in words, from its error code. */
+function writeFailure(cause: NodeJS.ErrnoException): string {
+  return cause.code === 'ENOSPC' || cause.code === 'EDQUOT' ? 'the disk is full'
+    : cause.code === 'EROFS' ? 'the file system is read-only'
+      : cause.code === 'EACCES' || cause.code === 'EPERM' ? 'no permission to write there' : cause.message;
+}
+
+/**
+ * A run file could not be written (disk full, read-only, no permission, ...): the message says
+ * what, where, at which step, and what to do. `fit()` ends with `stopped: 'write-failed'`
+ * (`'checkpoint-failed'` for a checkpoint) and this message.
+ */
+export class RunWriteError extends Error {
   readonly code: string | undefined;
-  constructor(readonly root: string, readonly step: number, readonly bytes: number, cause: NodeJS.ErrnoException) {
-    const mb = (bytes / 1e6).toFixed(1);
-    const why = cause.code === 'ENOSPC' || cause.code === 'EDQUOT' ? 'the disk is full'
-      : cause.code === 'EROFS' ? 'the file system is read-only'
-        : cause.code === 'EACCES' || cause.code === 'EPERM' ? 'no permission to write there' : cause.message;
-    super(`Expected to write the checkpoint of step ${step} (${mb} MB) to ${root}; got ${cause.code ?? 'an error'}: ${why}. `
+  constructor(what: string, where: string, readonly step: number, cause: NodeJS.ErrnoException) {
+    super(`Expected to write ${what} to ${where}; got ${cause.code ?? 'an error'}: ${writeFailure(cause)}. `
       + 'The last good checkpoint is untouched and resumable. Free space, keep fewer checkpoints (keepCheckpoints), '
       + 'or train into another folder (runsDir).');
-    this.name = 'CheckpointWriteError';
+    this.name = 'RunWriteError';
     this.code = cause.code;
+  }
+}
+
+/** A checkpoint could not be written; its partial folder is already removed. */
+export class CheckpointWriteError extends RunWriteError {
+  constructor(readonly root: string, step: number, readonly bytes: number, cause: NodeJS.ErrnoException) {
+    super(`the checkpoint of step ${step} (${(bytes / 1e6).toFixed(1)} MB)`, root, step, cause);
+    this.name = 'CheckpointWriteError';
   }
 }
 

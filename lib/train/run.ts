@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf, hasNodeHelpers, type Tensor, type Tensor3D } from '../backend';
 import { encodeGif, type GifFrame } from '../plot/gif';
-import { processAlive } from './checkpoint';
+import { processAlive, RunWriteError } from './checkpoint';
 import { truncateEventsAfter } from './tb-events';
 
 type SummaryWriter = ReturnType<typeof tf.node.summaryFileWriter>;
@@ -70,7 +70,11 @@ export class RunTracker {
    * logged step; one small append per logged step).
    */
   log(row: Record<string, unknown>): void {
-    fs.appendFileSync(this.metricsFile, JSON.stringify(row) + '\n');
+    try {
+      fs.appendFileSync(this.metricsFile, JSON.stringify(row) + '\n');
+    } catch (err) {
+      throw new RunWriteError(`the metrics row of step ${String(row.step)}`, this.metricsFile, Number(row.step), err as NodeJS.ErrnoException);
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ import { checkpointPart, cloneArchitecture, runNetwork, saveNetworks } from './r
 import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
-import { CheckpointWriteError, latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
+import { CheckpointWriteError, RunWriteError, latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
 import { BatchSource, disposeBatch, type TrainData } from './data';
 import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
@@ -123,8 +123,11 @@ export interface FitResult {
   /** Mean losses over the last 10% of this fit's steps. */
   final: { dLoss: number; gLoss: number };
   ledger: CostLedger;
-  /** Why the fit ended; `'checkpoint-failed'`: a checkpoint could not be written (disk full, …), `message` says what to do. */
-  stopped: 'completed' | 'interrupted' | 'nan' | 'callback' | 'checkpoint-failed';
+  /**
+   * Why the fit ended; `'checkpoint-failed'` / `'write-failed'`: a checkpoint / another run file
+   * could not be written (disk full, …), `message` says what to do.
+   */
+  stopped: 'completed' | 'interrupted' | 'nan' | 'callback' | 'checkpoint-failed' | 'write-failed';
   message?: string;
   lastCheckpoint: string | null;
   gif: string | null;
@@ -577,14 +580,19 @@ export class GanTrainer {
       const lr = o.lrDecay ? `lr ×${this.lrScale.toFixed(2)}` : undefined;
       return { step: this.stepCount, endStep, done, seconds, imagesPerSecond: (done * o.batchSize * o.nCritic) / Math.max(seconds, 1e-9), dLoss: last?.dLoss, gLoss: last?.gLoss, note: [lr, note].filter(Boolean).join(' · ') || undefined };
     };
-    /** Runs one event on every callback; a checkpoint that cannot be written ends the fit with a message. */
+    /** A run file that cannot be written (disk full, …) ends the fit with the error's advice. */
+    const writeFailed = (err: RunWriteError) => {
+      stopped = err instanceof CheckpointWriteError ? 'checkpoint-failed' : 'write-failed';
+      message = err.message;
+      try { this.run?.log({ step: this.stepCount, event: stopped, message: err.message }); } catch { /* the log itself may be what failed */ }
+    };
+    /** Runs one event on every callback; a run file that cannot be written ends the fit with a message. */
     const emit = async (run: (cb: TrainerCallbacks) => void | Promise<void> | undefined) => {
       try {
         for (const cb of [...this.callbacks]) await run(cb);
       } catch (err) {
-        if (!(err instanceof CheckpointWriteError)) throw err;
-        stopped = 'checkpoint-failed'; message = err.message;
-        this.run?.log({ step: this.stepCount, event: 'checkpoint-failed', message: err.message });
+        if (!(err instanceof RunWriteError)) throw err;
+        writeFailed(err);
       }
     };
     try {
@@ -599,11 +607,7 @@ export class GanTrainer {
           history.push(await this.step());
         } catch (err) {
           if (err instanceof NonFiniteLossError) { stopped = 'nan'; message = err.message; break; }
-          if (err instanceof CheckpointWriteError) {
-            stopped = 'checkpoint-failed'; message = err.message;
-            this.run?.log({ step: this.stepCount, event: 'checkpoint-failed', message: err.message });
-            break;
-          }
+          if (err instanceof RunWriteError) { writeFailed(err); break; }
           throw err;
         }
         if (live && (this.stepCount - startStep) % o.liveEvery === 0) await live.progress(progress());
