@@ -144,7 +144,7 @@ export function nativeOps() {
       [T, type('Tidx', B.TF_INT32), bool('keep_dims', keepDims)], [x, shapeT(axes)]),
     /** Broadcasts `x` to `shape` (numpy rules). */
     broadcastTo: (x: Tensor, shape: number[]) => one('BroadcastTo', [T, type('Tidx', B.TF_INT32)], [x, shapeT(shape)]),
-    rsqrt: unary('Rsqrt'), neg: unary('Neg'),
+    rsqrt: unary('Rsqrt'), neg: unary('Neg'), maximum: binary('Maximum'),
     /** Concatenation along `axis` (non-negative). */
     concat: (xs: Tensor[], axis: number) => one('ConcatV2', [T, int('N', xs.length), type('Tidx', B.TF_INT32)],
       [...xs, axisT(axis)]),
@@ -247,7 +247,7 @@ export function portableOps(): NativeOps {
     sum: (x, axes, keepDims) => tf.sum(x, axes, keepDims),
     mean: (x, axes, keepDims) => tf.mean(x, axes, keepDims),
     broadcastTo: (x, shape) => tf.broadcastTo(x, shape),
-    rsqrt: (a) => tf.rsqrt(a), neg: (a) => tf.neg(a),
+    rsqrt: (a) => tf.rsqrt(a), neg: (a) => tf.neg(a), maximum: (a, b) => tf.maximum(a, b),
     concat: (xs, axis) => tf.concat(xs, axis),
     split: (x, sizes, axis) => tf.split(x, sizes, axis),
     conv2d: (x, w, strides, padding) => tf.conv2d(x as T4, w as T4, strides, pad(padding)),

@@ -90,7 +90,8 @@ describe('spectral normalisation (Miyato et al. 2018)', () => {
       expect(scale, `gradient ${i} is not zero`).toBeGreaterThan(1e-6);
       expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0], `gradient ${v.name}`).toBeLessThan(1e-4 * scale);
     });
-    d.nonTrainableWeights.forEach((w, i) => expect(Array.from(w.read().dataSync())).toEqual(Array.from(uRef[i])));
+    // Same iteration (the rule runs it with raw MatMul, tfjs with BatchMatMul: last-bit round-off).
+    d.nonTrainableWeights.forEach((w, i) => Array.from(w.read().dataSync()).forEach((x, j) => expect(Math.abs(x - uRef[i][j])).toBeLessThan(1e-6)));
     tf.dispose([x, ...us, ...got, ...Object.values(ref.grads), ref.value]);
     tape.dispose(); d.dispose();
   });

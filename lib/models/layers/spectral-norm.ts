@@ -15,8 +15,9 @@ type Kwargs = { training?: boolean };
 type Shape = (number | null)[];
 
 /** ε of the power iteration's normalisation (PyTorch's `F.normalize` default). */
-const EPS = 1e-12;
-const l2normalize = (x: Tensor) => tf.div(x, tf.maximum(tf.norm(x), EPS));
+export const SN_EPS = 1e-12;
+/** x / max(‖x‖₂, ε), as Square, Sum, Sqrt, Maximum, RealDiv (the engine rule runs the same kernels). */
+const l2normalize = (x: Tensor) => tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x))), SN_EPS));
 
 /** `x` with a zero gradient: tfjs records every op, so the power iteration must be cut off the tape. */
 const stopGradient = (x: Tensor): Tensor => tf.customGrad(((t: Tensor) => ({ value: tf.clone(t), gradFunc: (dy: Tensor) => tf.zerosLike(dy) })) as never)(x) as Tensor;
