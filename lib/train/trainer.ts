@@ -17,90 +17,19 @@ import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
 import { CheckpointWriteError, RunWriteError, latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type NamedTensors } from './checkpoint';
-import { BatchSource, disposeBatch, type TrainData } from './data';
+import { BatchSource, type TrainData } from './data';
 import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
-import { objectiveFor, type Objective, type ObjectiveOptions } from './objectives/index';
-import { autodiffStep, type AutodiffStep, type StepContext, type StepFactory, type StepInit, type StepResult, type TrainStep } from './train-step';
+import type { Objective } from './objectives/index';
+import { autodiffStep, type AutodiffStep, type StepContext, type StepInit, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
 import { Unsupported } from './engine/tape';
 import { defaultCallbacks, NonFiniteLossError, type TrainerCallbacks } from './callbacks';
 import { checkOptions, FIT_OPTIONS, TRAINER_OPTIONS } from '../options';
-import { resolveLrDecay, scaleAt, type LrDecay } from './schedule';
-
-/** Hyper-parameters and bookkeeping of a {@link GanTrainer}. Every field has a default. */
-export interface TrainerOptions {
-  /** Images per batch (default 64). */
-  batchSize?: number;
-  /**
-   * The objective (default: the config's `loss` from the objective registry, e.g.
-   * `nonSaturating()`, `hinge()`, `wassersteinGp()`). Its defaults set lrG/lrD, betas and nCritic.
-   */
-  objective?: Objective;
-  /**
-   * How one update is computed (default: the native engine, falling back to tfjs autodiff where
-   * it cannot run, with a printed reason). `autodiffStep` forces the reference; any
-   * {@link StepFactory} plugs in a custom step.
-   */
-  step?: StepFactory;
-  /** Generator / discriminator learning rates (default: the objective's, 2e-4; WGAN-GP 1e-4). */
-  lrG?: number;
-  lrD?: number;
-  /** Adam betas (default 0.5, 0.999; WGAN-GP 0, 0.9). */
-  beta1?: number;
-  beta2?: number;
-  /** One-sided label smoothing of real targets (non-saturating loss; default 0). */
-  labelSmoothing?: number;
-  /** Critic updates per generator update (default 1; WGAN-GP 5). */
-  nCritic?: number;
-  /** Gradient-penalty weight (default 0; WGAN-GP 10). */
-  gpWeight?: number;
-  /** γ of the R1 penalty on real images (default 0 = none; Mescheder et al. 2018 use 10). */
-  r1Gamma?: number;
-  /**
-   * Linear learning-rate decay over an epoch range, applied to both networks, e.g.
-   * `{ start: 3, end: 5 }`: full rates for three epochs, then down to 1% at epoch 5. Default: none.
-   */
-  lrDecay?: LrDecay;
-  /** EMA decay of generator weights for samples (0 = off, e.g. 0.999). */
-  ema?: number;
-  /** Seed of noise, batch order and dropout (default 0). */
-  seed?: number;
-  /** Value range of a plain image tensor (Datasets are [0,1]); detected when omitted. */
-  range?: '[0,1]' | '[-1,1]';
-  /** Folder holding run folders (default 'runs'); null = no files at all. */
-  runsDir?: string | null;
-  /** Run name (default from the config, e.g. 'dcgan'). */
-  name?: string;
-  /** Steps between checkpoints (default 500; 0 = only at the end/interrupt). */
-  checkpointEvery?: number;
-  /** Checkpoints to keep (default 3). */
-  keepCheckpoints?: number;
-  /** Steps between fixed-noise samples (PNG, GIF frame, live grid, histograms; default 200). */
-  sampleEvery?: number;
-  /** Images in the fixed-noise grid (default 36). */
-  numSamples?: number;
-  /** Steps between metric rows / TensorBoard scalars (default 10). Losses are read every step. */
-  logEvery?: number;
-  /** Write TensorBoard events (default true with a run folder). */
-  tensorboard?: boolean;
-  /** Price of the machine per hour for the cost ledger (default 0). */
-  pricePerHour?: number;
-  /** Live view in the notebook (default: when running in a kernel). */
-  live?: boolean;
-  /** Steps between live-view refreshes of the progress bar (default 10). */
-  liveEvery?: number;
-  /** Callbacks (see {@link TrainerCallbacks}). */
-  callbacks?: TrainerCallbacks[];
-  /**
-   * Use the native engine (`./engine`: same update as tfjs autodiff on raw TensorFlow kernels,
-   * every shipped network and objective) when it can run this setup; otherwise, and with `false`,
-   * the autodiff reference step. `trainer.stepMode` says which runs. Default true.
-   */
-  fastStep?: boolean;
-}
+import { resolve, RESUME_OVERRIDES, type Resolved, type ResumeOverride, type TrainerOptions } from './trainer-options';
+import { scaleAt } from './schedule';
 
 /** One step's numbers. */
 export interface StepLog extends LossPoint {
@@ -110,6 +39,7 @@ export interface StepLog extends LossPoint {
 }
 
 export type { TrainerCallbacks } from './callbacks';
+export type { TrainerOptions } from './trainer-options';
 export { NonFiniteLossError } from './callbacks';
 
 /** What `fit()` returns. */
@@ -141,61 +71,6 @@ interface TrainState {
   wallSeconds: number;
   history: LossPoint[];
 }
-
-type Required2<T> = { [K in keyof T]-?: T[K] };
-type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callbacks' | 'live' | 'lrDecay' | 'objective' | 'step'>> & Pick<TrainerOptions, 'range' | 'name' | 'live' | 'step'> & { callbacks: TrainerCallbacks[]; lrDecay?: Required<LrDecay>; objective: Objective };
-
-/** The objective of a config and options: `options.objective`, or the registry's for `config.loss`. */
-function objectiveOf(config: GanConfig, o: TrainerOptions): Objective {
-  if (o.objective) {
-    const ob = o.objective as Partial<Objective>;
-    if (typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
-      throw new Error('Expected objective an Objective (name, defaults, discriminatorLoss, generatorLoss), e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 }); got another object.');
-    }
-    return o.objective;
-  }
-  const opts: ObjectiveOptions = {};
-  if (o.labelSmoothing !== undefined) opts.labelSmoothing = o.labelSmoothing;
-  if (o.gpWeight !== undefined) opts.gpWeight = o.gpWeight;
-  if (o.r1Gamma !== undefined) opts.r1Gamma = o.r1Gamma;
-  return objectiveFor(config.loss, opts);
-}
-
-function resolve(config: GanConfig, o: TrainerOptions): Resolved {
-  checkOptions(o, TRAINER_OPTIONS, 'GanTrainer option');
-  const objective = objectiveOf(config, o);
-  const d = objective.defaults;
-  const r: Resolved = {
-    batchSize: 64, lrG: d.lrG, lrD: d.lrD, beta1: d.beta1, beta2: d.beta2,
-    labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, seed: 0, runsDir: 'runs',
-    checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
-    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true,
-    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-    callbacks: o.callbacks ?? [],
-    objective,
-  } as Resolved;
-  // Recorded in config.json as what ran (a resume rebuilds the same objective from them).
-  if (objective.penalty?.name === 'gradient penalty') r.gpWeight = objective.penalty.weight;
-  if (objective.penalty?.name === 'R1') r.r1Gamma = objective.penalty.weight * 2;
-  const pos = (k: keyof Resolved, int = false, allowZero = false) => {
-    const v = r[k] as number;
-    const ok = Number.isFinite(v) && (allowZero ? v >= 0 : v > 0) && (!int || Number.isInteger(v));
-    if (!ok) throw new Error(`Expected ${k} ${int ? 'an integer ' : ''}${allowZero ? '>= 0' : '> 0'}; got ${v}.`);
-  };
-  pos('lrG'); pos('lrD'); pos('batchSize', true); pos('nCritic', true); pos('numSamples', true);
-  pos('sampleEvery', true, true); pos('checkpointEvery', true, true); pos('logEvery', true); pos('keepCheckpoints', true);
-  pos('gpWeight', false, true); pos('pricePerHour', false, true); pos('liveEvery', true);
-  if (!(r.beta1 >= 0 && r.beta1 < 1)) throw new Error(`Expected beta1 in [0, 1); got ${r.beta1}.`);
-  if (!(r.beta2 >= 0 && r.beta2 < 1)) throw new Error(`Expected beta2 in [0, 1); got ${r.beta2}.`);
-  if (!(r.ema >= 0 && r.ema < 1)) throw new Error(`Expected ema (decay) in [0, 1), 0 = off; got ${r.ema}.`);
-  if (r.lrDecay) r.lrDecay = resolveLrDecay(r.lrDecay);
-  if (!Number.isInteger(r.seed)) throw new Error(`Expected seed an integer; got ${r.seed}.`);
-  return r;
-}
-
-/** Options a resumed run may change (the rest come from its config.json). */
-const RESUME_OVERRIDES = ['callbacks', 'live', 'pricePerHour', 'fastStep', 'sampleEvery', 'checkpointEvery', 'objective', 'step'] as const;
-type ResumeOverride = typeof RESUME_OVERRIDES[number];
 
 /** Seed tag of the fixed sample noise (distinct from every step's noise). */
 const FIXED_NOISE_TAG = 0xf1;
