@@ -18,7 +18,7 @@ import * as path from 'path';
 import { tf, type Tensor4D } from '../backend';
 import { imageGrid } from '../plot/image';
 import type { FitResult, GanTrainer, StepLog } from './trainer';
-import { latestCheckpoint } from './checkpoint';
+import { checkpointName, latestCheckpoint } from './checkpoint';
 
 /** Hooks into training (all optional; may be async). Set `trainer.stopTraining = true` to stop a fit. */
 export interface TrainerCallbacks {
@@ -153,7 +153,8 @@ export function checkpoints(): TrainerCallbacks {
     },
     async onFitStop(stopped, t) {
       if (stopped === 'nan' || stopped === 'checkpoint-failed' || stopped === 'write-failed' || !t.run) return;
-      if (t.iteration > fitStart || stopped === 'interrupted') await t.checkpoint();
+      const current = t.lastCheckpointDir && path.basename(t.lastCheckpointDir) === checkpointName(t.iteration);
+      if ((t.iteration > fitStart || stopped === 'interrupted') && !current) await t.checkpoint();
     },
   };
 }

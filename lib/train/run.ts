@@ -26,6 +26,7 @@ export class RunTracker {
   private frames = new Map<number, GifFrame>();
   private readonly resumed: boolean;
   private lock: string | null;
+  private superseded = false;
 
   /**
    * Creates `<root>/<name>-<time>` (or reuses an existing folder when `existing` is given).
@@ -47,6 +48,11 @@ export class RunTracker {
     }
     fs.mkdirSync(path.join(this.dir, 'samples'), { recursive: true });
     this.lock = acquireRunLock(this.dir);
+    // One writer in this process too: a newer tracker of the same folder (a re-run resume cell)
+    // takes it over, and the older one refuses to write.
+    const prev = owners.get(this.lock);
+    if (prev && prev !== this) prev.superseded = true;
+    owners.set(this.lock, this);
     fs.mkdirSync(this.checkpointsDir, { recursive: true });
     if (opts.config !== undefined && !opts.existing) fs.writeFileSync(path.join(this.dir, 'config.json'), JSON.stringify(opts.config, null, 2));
     this.tensorboard = opts.tensorboard !== false && hasNodeHelpers();
@@ -56,8 +62,21 @@ export class RunTracker {
   /** Releases the run folder's lock (another process may then resume it). Idempotent. */
   close(): void {
     this.writer?.flush();
-    if (this.lock) releaseRunLock(this.lock);
+    if (this.lock && owners.get(this.lock) === this) {
+      owners.delete(this.lock);
+      releaseRunLock(this.lock);
+    }
     this.lock = null;
+  }
+
+  /**
+   * @throws Error when a newer trainer in this process has taken the folder over.
+   */
+  assertWritable(): void {
+    if (this.superseded) {
+      throw new Error(`Expected this trainer to write ${this.dir}; got the folder taken over by a newer trainer in this process `
+        + '(GanTrainer.resume of the same run). Use the newer trainer, and dispose this one.');
+    }
   }
 
   get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
@@ -70,6 +89,7 @@ export class RunTracker {
    * logged step; one small append per logged step).
    */
   log(row: Record<string, unknown>): void {
+    this.assertWritable();
     try {
       fs.appendFileSync(this.metricsFile, JSON.stringify(row) + '\n');
     } catch (err) {
@@ -174,6 +194,7 @@ export class RunTracker {
 
   /** Writes `summary.json` (what the runs table reads). */
   writeSummary(summary: Record<string, unknown>): void {
+    this.assertWritable();
     const file = path.join(this.dir, 'summary.json'), tmp = `${file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, JSON.stringify(summary, null, 2));
     fs.renameSync(tmp, file); // atomic: a reader never sees half a summary
@@ -187,6 +208,8 @@ const openedTbDirs = new Set<string>();
 interface RunLock { pid: number; host: string; since: string }
 
 const held = new Set<string>();
+/** The tracker that owns each lock this process holds. */
+const owners = new Map<string, RunTracker>();
 let exitHook = false;
 
 /**

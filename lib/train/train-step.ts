@@ -40,14 +40,16 @@ export interface LearningRates { generator: number; discriminator: number }
 export interface OptimizerState { generator: Tensor[]; discriminator: Tensor[] }
 
 /**
- * One training update, however it is computed.
+ * One training update, however it is computed. Only `name` and `run` are required; without
+ * `optimizerState`/`loadOptimizerState` checkpoints hold weights only (a resume restarts Adam and
+ * says so), without `setLearningRates` the trainer refuses `lrDecay`.
  *
  * @example
  * ```ts
  * // A custom step on the same objects: one critic and one generator update with tfjs autodiff.
- * const mine: StepFactory = ({ objective }) => {
- *   const opt = { generator: tf.train.adam(2e-4, 0.5), discriminator: tf.train.adam(2e-4, 0.5) };
- *   return { name: 'mine', run: (ctx) => autodiffUpdate(ctx, opt) };
+ * const mine: StepFactory = ({ adam }) => {
+ *   const opt = { generator: tf.train.adam(adam.generator.learningRate, 0.5), discriminator: tf.train.adam(adam.discriminator.learningRate, 0.5) };
+ *   return { name: 'mine', run: (ctx) => autodiffUpdate(ctx, opt) };   // ctx.objective: the trainer's
  * };
  * new GanTrainer(gan, data, { step: mine });
  * ```

@@ -87,6 +87,11 @@ export type Resolved = Required2<Omit<TrainerOptions, 'range' | 'name' | 'callba
 /** The objective of a config and options: `options.objective`, or the registry's for `config.loss`. */
 function objectiveOf(config: GanConfig, o: TrainerOptions): Objective {
   if (o.objective) {
+    for (const k of ['labelSmoothing', 'gpWeight', 'r1Gamma'] as const) {
+      if (o[k] !== undefined) {
+        throw new Error(`Expected ${k} as an option of the objective when one is given (e.g. nonSaturating({ ${k}: ${o[k]} })); got it beside objective "${o.objective.name}", where it would be ignored.`);
+      }
+    }
     const ob = o.objective as Partial<Objective>;
     if (typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
       throw new Error('Expected objective an Objective (name, defaults, discriminatorLoss, generatorLoss), e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 }); got another object.');

@@ -92,11 +92,8 @@ const FIXED_NOISE_TAG = 0xf1;
 export class GanTrainer {
   readonly gan: Gan;
   readonly options: Resolved;
-  /**
-   * The objective; replace it to experiment (`trainer.objective = hinge()`): the next step
-   * rebuilds the training step for it and carries the optimizer state over.
-   */
-  objective: Objective;
+  private currentObjective: Objective;
+  private readonly warned = new Set<string>();
   /** How one update is computed (`trainer.stepMode` names it). */
   trainStep: TrainStep;
   /** Loss of every step so far (also restored from checkpoints). */
@@ -131,9 +128,12 @@ export class GanTrainer {
     if (want !== got) throw new Error(`Expected images of shape ${want} for this GAN's config; got ${got}. Change config.imageShape or the data.`);
     if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
     this.callbacks = [...defaultCallbacks(), ...o.callbacks];
-    this.objective = o.objective;
+    this.currentObjective = o.objective;
     this.stepFor = o.objective;
     this.trainStep = this.makeStep();
+    if (o.lrDecay && !this.trainStep.setLearningRates) {
+      throw new Error(`Expected a step with setLearningRates for lrDecay; the ${this.trainStep.name} step has none. Add setLearningRates to it, or drop lrDecay.`);
+    }
     this.fixedNoise = tf.randomNormal([o.numSamples, gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, FIXED_NOISE_TAG)) as Tensor2D;
     this.fixedLabels = gan.numClasses
       ? tf.tensor2d(Float32Array.from({ length: o.numSamples }, (_, i) => i % gan.numClasses), [o.numSamples, 1])
@@ -153,7 +153,11 @@ export class GanTrainer {
 
   /**
    * Re-opens a run folder and continues from its latest checkpoint: the losses that follow
-   * equal those of an uninterrupted run (same backend).
+   * equal those of an uninterrupted run (same backend). The run's own networks come back
+   * (networks.json), with its recorded options; `overrides` may change only `callbacks`, `live`,
+   * `pricePerHour`, `fastStep`, `sampleEvery`, `checkpointEvery`, `objective` (required when the
+   * run used one that is not in the registry) and `step`. Another live process on the folder is
+   * refused; a newer resume in this process takes it over from an older one.
    *
    * @example
    * ```ts
@@ -166,7 +170,9 @@ export class GanTrainer {
     const cfgPath = path.join(runDir, 'config.json');
     if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
     const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
-    const { objectiveName, ...train } = cfg.train;
+    const { objectiveName, ...recorded } = cfg.train;
+    // With an objective passed in, its own options replace the recorded ones.
+    const train = overrides.objective ? { ...recorded, labelSmoothing: undefined, gpWeight: undefined, r1Gamma: undefined } : recorded;
     // The run's own networks (networks.json: hand-built and custom layers too; older runs: the config).
     const generator = runNetwork(runDir, 'generator'), discriminator = runNetwork(runDir, 'discriminator');
     const gan: Gan = {
@@ -175,7 +181,7 @@ export class GanTrainer {
     };
     const t = new GanTrainer(gan, data, { ...train, ...overrides, runsDir: null });
     if (objectiveName && t.objective.name !== objectiveName) {
-      t.dispose();
+      t.dispose(); generator.dispose(); discriminator.dispose();
       throw new Error(`Expected to resume with the run's objective "${objectiveName}"; the config gives "${t.objective.name}". Pass it: GanTrainer.resume(dir, data, { objective }).`);
     }
     (t as { run: RunTracker | null }).run = new RunTracker({ existing: runDir, tensorboard: cfg.train.tensorboard });
@@ -190,6 +196,36 @@ export class GanTrainer {
   get epoch(): number { return this.batchesDrawn / this.data.batchesPerEpoch; }
   /** Steps that make one epoch (each step draws nCritic batches). */
   get stepsPerEpoch(): number { return Math.max(1, Math.floor(this.data.batchesPerEpoch / this.options.nCritic)); }
+  /** The objective being optimised (`nonSaturating()`, `hinge()`, …; see `./objectives`). */
+  get objective(): Objective { return this.currentObjective; }
+
+  /**
+   * Replaces the objective mid-run (`trainer.objective = hinge()`): the next step rebuilds the
+   * training step for it and carries the optimizer state over. Learning rates, betas and nCritic
+   * stay the trainer's (an objective's defaults apply when it is given to the constructor); the
+   * run's config.json and metrics.jsonl record the swap, so a resume asks for this objective.
+   *
+   * @throws Error when `value` is not an objective.
+   */
+  set objective(value: Objective) {
+    const ob = value as Partial<Objective> | null;
+    if (!ob || typeof ob !== 'object' || typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
+      throw new Error(`Expected trainer.objective an Objective (e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 })); got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}.`);
+    }
+    this.currentObjective = value;
+    if (this.run) {
+      this.run.log({ step: this.stepCount, event: 'objective', name: value.name });
+      const cfgPath = path.join(this.run.dir, 'config.json');
+      if (fs.existsSync(cfgPath)) {
+        const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { train?: Record<string, unknown> };
+        cfg.train = { ...(cfg.train ?? {}), objectiveName: value.name };
+        const tmp = `${cfgPath}.tmp-${process.pid}`;
+        fs.writeFileSync(tmp, JSON.stringify(cfg, null, 2));
+        fs.renameSync(tmp, cfgPath);
+      }
+    }
+  }
+
   /** Estimated FLOPs of one step. */
   get flopsPerStep(): number {
     return trainStepFlops(this.gan, this.options.batchSize, { nCritic: this.options.nCritic, gradientPenalty: !!this.objective.penalty });
@@ -224,7 +260,10 @@ export class GanTrainer {
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
       const step = autodiffStep(init, err.message);
-      console.warn(`ganbook: training with the autodiff step (slower) — the native engine does not cover ${err.message}.`);
+      if (!this.warned.has(err.message)) { // once per trainer and reason
+        this.warned.add(err.message);
+        console.warn(`ganbook: training with the autodiff step (slower) — the native engine does not cover ${err.message}.`);
+      }
       return step;
     }
   }
@@ -345,6 +384,7 @@ export class GanTrainer {
   async checkpoint(dir?: string): Promise<string> {
     const root = dir ?? this.run?.checkpointsDir;
     if (!root) throw new Error('Expected a run folder or a directory for the checkpoint; got neither. Pass trainer.checkpoint(dir) or use runsDir.');
+    this.run?.assertWritable();
     this.run?.flush(); // the run log reaches at least this checkpoint, whatever happens next
     const { tensors, temp } = await this.tensorsForCheckpoint();
     const state: TrainState = {
@@ -381,7 +421,13 @@ export class GanTrainer {
       this.gan.generator.setWeights(g);
       this.gan.discriminator.setWeights(d);
       if (this.emaGenerator && e.length) this.emaGenerator.setWeights(e);
-      await this.trainStep.loadOptimizerState?.({ generator: take('optG'), discriminator: take('optD') });
+      const optG = take('optG'), optD = take('optD');
+      if (!optG.length && this.trainStep.loadOptimizerState && !this.warned.has('no-optimizer-state')) {
+        this.warned.add('no-optimizer-state');
+        console.warn(`ganbook: ${path.basename(dir)} holds no optimizer state (written by a step without optimizerState): `
+          + 'Adam restarts from zero, so the losses will differ from an uninterrupted run.');
+      }
+      await this.trainStep.loadOptimizerState?.({ generator: optG, discriminator: optD });
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
     }

@@ -49,3 +49,18 @@ describe('options are checked as a user types them', () => {
     expect(() => dcgan({ latent_dim: 8 } as never)).toThrow(/Unknown GAN config field "latent_dim"\. Did you mean latentDim\?/);
   });
 });
+
+describe('objectives as typed', () => {
+  it('objective options are checked, and options that an explicit objective would ignore are refused', async () => {
+    const { nonSaturating, hinge } = await import('../../lib/train/objectives');
+    expect(() => nonSaturating({ labelSmooting: 0.1 } as never)).toThrow(/Unknown non-saturating objective option "labelSmooting"\. Did you mean labelSmoothing\?/);
+    expect(make({ objective: hinge(), labelSmoothing: 0.1 })).toThrow(/Expected labelSmoothing as an option of the objective .*beside objective "hinge", where it would be ignored/);
+    expect(make({ objective: hinge(), gpWeight: 10 })).toThrow(/gpWeight as an option of the objective/);
+  });
+
+  it('trainer.objective = <not an objective> fails at once', () => {
+    const t = make({})();
+    expect(() => { (t as { objective: unknown }).objective = 'hinge'; }).toThrow(/Expected trainer\.objective an Objective .*; got "hinge"/);
+    t.dispose();
+  });
+});

@@ -212,3 +212,35 @@ describe('runsTable never fails as a whole', () => {
     expect(text).toMatch(/killed \(no summary\)/);
   });
 });
+
+describe('one writer inside a process, and objective swaps on record', () => {
+  it('a second resume of the same folder in this process takes it over; the first trainer refuses to write', async () => {
+    const gan = buildGan(killTestConfig);
+    const t = new GanTrainer(gan, images, { ...killTestOptions, runsDir: path.join(tmp, 'twice') });
+    const r = await t.fit({ steps: 3 });
+    t.dispose(); disposeGan(gan);
+    const a = await GanTrainer.resume(r.runDir!, images, { live: false });
+    const b = await GanTrainer.resume(r.runDir!, images, { live: false });
+    await expect(a.fit({ steps: 1 })).rejects.toThrow(/taken over by a newer trainer in this process.*Use the newer trainer, and dispose this one/);
+    await b.fit({ steps: 1 });
+    expect(metricSteps(r.runDir!).map((x) => x.step)).toEqual([1, 2, 3, 4]);
+    a.dispose(); b.dispose(); disposeGan(a.gan); disposeGan(b.gan);
+  });
+
+  it('a mid-run objective swap is recorded: resume asks for it, and a fit ending on a checkpoint step writes it once', async () => {
+    const { hinge } = await import('../../lib/train/objectives');
+    const gan = buildGan(killTestConfig);
+    const written: string[] = [];
+    const t = new GanTrainer(gan, images, { ...killTestOptions, runsDir: path.join(tmp, 'swap'), callbacks: [{ onCheckpoint: (d) => { written.push(path.basename(d)); } }] });
+    await t.fit({ steps: 2 });
+    t.objective = hinge();
+    await t.fit({ steps: 4 }); // to step 6 = 2 x checkpointEvery
+    expect(written).toEqual(['step-00000000', 'step-00000002', 'step-00000003', 'step-00000006']);
+    const dir = t.run!.dir;
+    t.dispose(); disposeGan(gan);
+    await expect(GanTrainer.resume(dir, images, { live: false })).rejects.toThrow(/resume with the run's objective "hinge"; the config gives "non-saturating"\. Pass it/);
+    const b = await GanTrainer.resume(dir, images, { live: false, objective: hinge() });
+    expect(b.objective.name).toBe('hinge');
+    b.dispose(); disposeGan(b.gan);
+  });
+});

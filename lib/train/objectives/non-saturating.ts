@@ -6,7 +6,7 @@
  * paper's Adam (2e-4, β₁ 0.5).
  */
 import { registerObjective } from './registry';
-import { withPenalties } from './common';
+import { checkObjectiveOptions, withPenalties } from './common';
 import type { LossOps, Objective, ObjectiveOptions } from './types';
 
 /** BCE of logits x against target t, per element: softplus(x) − t·x. */
@@ -21,6 +21,7 @@ const bce = <T>(o: LossOps<T>, x: T, target: number): T =>
  * @throws Error when labelSmoothing is outside [0, 1).
  */
 export function nonSaturating(opts: ObjectiveOptions = {}): Objective {
+  checkObjectiveOptions(opts, 'non-saturating');
   const s = opts.labelSmoothing ?? 0;
   if (!(typeof s === 'number' && s >= 0 && s < 1)) throw new Error(`Expected labelSmoothing a number in [0, 1); got ${JSON.stringify(s)}.`);
   return withPenalties({

@@ -60,7 +60,8 @@ export interface Penalty {
 }
 
 /**
- * An adversarial objective on discriminator logits.
+ * An adversarial objective on discriminator logits (exported from `./lib` as
+ * `AdversarialObjective`; `Objective` there is the tuner's).
  *
  * @example
  * ```ts

@@ -5,6 +5,7 @@
  */
 import { registerObjective } from './registry';
 import { gradientPenaltyOf } from './penalties';
+import { checkObjectiveOptions } from './common';
 import type { Objective, ObjectiveOptions } from './types';
 
 /**
@@ -16,6 +17,7 @@ import type { Objective, ObjectiveOptions } from './types';
  * @throws Error when gpWeight is not > 0, or with labelSmoothing / r1Gamma (other objectives' options).
  */
 export function wassersteinGp(opts: ObjectiveOptions = {}): Objective {
+  checkObjectiveOptions(opts, 'wgan-gp');
   if (opts.labelSmoothing) throw new Error(`Expected no labelSmoothing with the Wasserstein objective (it has no labels); got ${opts.labelSmoothing}.`);
   if (opts.r1Gamma) throw new Error(`Expected r1Gamma 0 with WGAN-GP (it has its own gradient penalty, gpWeight); got ${opts.r1Gamma}.`);
   return {
