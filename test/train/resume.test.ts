@@ -28,7 +28,9 @@ describe('exact resume on every step implementation', () => {
   for (const [name, cfg] of cases) {
     for (const fastStep of [true, false]) {
       it(`${name}, ${fastStep ? 'native' : 'autodiff'} step: resumed at step 5 = uninterrupted, bit for bit`, async () => {
-        const opts: TrainerOptions = { batchSize: 4, live: false, sampleEvery: 0, seed: 2, fastStep, ema: 0.9 };
+        const tensorsAtStart = tf.memory().numTensors;
+        // (no TensorBoard: tfjs-node keeps each folder's writer, 5 tensors, for the life of the process)
+        const opts: TrainerOptions = { batchSize: 4, live: false, sampleEvery: 0, seed: 2, fastStep, ema: 0.9, tensorboard: false };
         const gan = buildGan(cfg);
         const full = new GanTrainer(gan, images, { ...opts, runsDir: null });
         for (let i = 0; i < 9; i++) await full.step();
@@ -45,6 +47,8 @@ describe('exact resume on every step implementation', () => {
         for (let i = 0; i < 4; i++) await b.step();
         expect(b.history.map((h) => [h.dLoss, h.gLoss])).toEqual(want);
         b.dispose(); disposeGan(b.gan);
+        // Nothing left behind by training, checkpointing, resuming and disposing.
+        expect(tf.memory().numTensors).toBe(tensorsAtStart);
       }, 120_000);
     }
   }
