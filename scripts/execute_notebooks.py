@@ -2,7 +2,10 @@
 
 usage: python scripts/execute_notebooks.py [--inplace] [--timeout S] NOTEBOOK...
 Stops at the first failing cell and prints its error. Without --inplace the executed
-copies are written to out/notebooks/ (the committed notebooks stay untouched).
+copies are written to out/notebooks/ (the committed notebooks stay untouched); with --inplace
+only a run whose every cell succeeded replaces the notebook (a failed one goes to out/notebooks/).
+A cell may run for GANBOOK_CELL_TIMEOUT seconds (default 4 hours: notebook 03's five-epoch run
+takes ~50 minutes on two cores).
 """
 import argparse
 import os
@@ -52,7 +55,8 @@ def run(path, inplace, timeout, outdir):
                     failure = (index, err)
                     break
     finally:
-        target = path if inplace else os.path.join(outdir, os.path.basename(path))
+        # A failed run never overwrites the committed notebook: its partial copy goes to outdir.
+        target = path if inplace and failure is None else os.path.join(outdir, os.path.basename(path))
         os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
         nbformat.write(nb, target)
     took = time.time() - t0
@@ -69,7 +73,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("notebooks", nargs="+")
     p.add_argument("--inplace", action="store_true")
-    p.add_argument("--timeout", type=int, default=int(os.environ.get("GANBOOK_CELL_TIMEOUT", "1800")))
+    p.add_argument("--timeout", type=int, default=int(os.environ.get("GANBOOK_CELL_TIMEOUT", "14400")))
     p.add_argument("--outdir", default=os.path.join("out", "notebooks"))
     # also accept --outdir=DIR (argparse does)
     a = p.parse_args()
