@@ -3,7 +3,8 @@ under a Keras dtype policy: `float32` or `mixed_bfloat16` (bfloat16 compute, flo
 D's final logits layer stays float32, as Keras' mixed-precision guide recommends; no loss scaling
 (unneeded for bfloat16). Prints one JSON line with wall and CPU ms per step (bench section "bf16").
 usage: python keras_dcgan_bf16.py <float32|mixed_bfloat16> [batch] [steps]"""
-import json, os, sys, time
+import json, os, sys
+from benchcommon import keras_bce_losses, keras_gan_step, time_steps
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 import keras
@@ -22,29 +23,14 @@ d = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(64, 4, 2, padding=
                       layers.Conv2D(128, 4, 2, padding="same"), layers.LeakyReLU(0.2), layers.Flatten(),
                       layers.Dense(1, dtype="float32")])
 oG = keras.optimizers.Adam(2e-4, 0.5); oD = keras.optimizers.Adam(2e-4, 0.5)
-bce = keras.losses.BinaryCrossentropy(from_logits=True)
 real = tf.random.uniform((B, 28, 28, 1), -1, 1)
 
 
-@tf.function
-def step():
-    z = tf.random.normal((B, 100))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); rr = d(real, training=True)
-        ld = bce(tf.ones_like(rr), rr) + bce(tf.zeros_like(fr), fr)
-    oD.apply_gradients(zip(t.gradient(ld, d.trainable_variables), d.trainable_variables))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); lg = bce(tf.ones_like(fr), fr)
-    oG.apply_gradients(zip(t.gradient(lg, g.trainable_variables), g.trainable_variables))
-    return lg
+step = keras_gan_step(tf, g, d, oG, oD, real, *keras_bce_losses(keras, tf))
 
 
-for _ in range(3): step()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss = float(loss.numpy())
-wall, cpu = time.perf_counter() - t, time.process_time() - c0
+ms, cpu, loss = time_steps(step, n, lambda loss: float(loss.numpy()))
 print(json.dumps({"impl": "keras-tf-" + tf.__version__, "policy": policy, "device": "cpu", "batch": B,
                   "computeDtype": g.layers[0].compute_dtype, "variableDtype": g.layers[0].variable_dtype,
                   "logitsDtype": d.layers[-1].compute_dtype, "loss": round(loss, 4),
-                  "msPerStep": round(wall / n * 1000, 2), "cpuMsPerStep": round(cpu / n * 1000, 2)}))
+                  "msPerStep": round(ms, 2), "cpuMsPerStep": round(cpu, 2)}))

@@ -4,7 +4,8 @@ D flatten -> Dense 1024 -> 512 -> 256 (each LeakyReLU 0.2 then Dropout 0.3) -> D
 Non-saturating loss, Adam(2e-4, 0.5, 0.999) for both, the G update reuses the D update's z (as
 ganbook's trainer at nCritic 1). Prints one JSON line: ms and CPU ms per generator step.
 usage: python keras_fc.py [batch] [steps]"""
-import json, os, sys, time
+import os, sys
+from benchcommon import keras_bce_losses, keras_gan_step, keras_params, report, time_steps
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 import keras
@@ -24,27 +25,11 @@ d = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
                       layers.Dense(256), layers.LeakyReLU(0.2), layers.Dropout(0.3),
                       layers.Dense(1)])
 oG = keras.optimizers.Adam(2e-4, 0.5, 0.999); oD = keras.optimizers.Adam(2e-4, 0.5, 0.999)
-bce = keras.losses.BinaryCrossentropy(from_logits=True)
 real = tf.random.uniform((B, 28, 28, 1), -1, 1)
 
 
-@tf.function
-def step():
-    z = tf.random.normal((B, 100))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); rr = d(real, training=True)
-        ld = bce(tf.ones_like(rr), rr) + bce(tf.zeros_like(fr), fr)
-    oD.apply_gradients(zip(t.gradient(ld, d.trainable_variables), d.trainable_variables))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); lg = bce(tf.ones_like(fr), fr)
-    oG.apply_gradients(zip(t.gradient(lg, g.trainable_variables), g.trainable_variables))
-    return lg
+step = keras_gan_step(tf, g, d, oG, oD, real, *keras_bce_losses(keras, tf))
 
 
-for _ in range(3): step()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss.numpy()
-print(json.dumps({"impl": "keras-tf-" + tf.__version__, "device": "cpu", "batch": B, "model": "fc", "nCritic": 1, "params": [sum(int(w.numpy().size) for w in m.trainable_weights) for m in (g, d)],
-                  "msPerGStep": round((time.perf_counter() - t) / n * 1000, 2),
-                  "cpuMs": round((time.process_time() - c0) / n * 1000, 2)}))
+ms, cpu, _ = time_steps(step, n, lambda loss: loss.numpy())
+report(ms, cpu, impl="keras-tf-" + tf.__version__, device="cpu", batch=B, model="fc", nCritic=1, params=keras_params(g, d))

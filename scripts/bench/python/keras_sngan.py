@@ -8,7 +8,8 @@ nCritic 1, the G update reuses the D update's z. Note: Keras' wrapper writes W /
 kernel variable (no gradient through sigma); torch's parametrization differentiates through it.
 Prints one JSON line: ms and CPU ms per generator step.
 usage: python keras_sngan.py [batch] [steps]"""
-import json, os, sys, time
+import os, sys
+from benchcommon import keras_gan_step, keras_params, report, time_steps
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 import keras
@@ -29,23 +30,8 @@ oG = keras.optimizers.Adam(2e-4, 0.5, 0.999); oD = keras.optimizers.Adam(2e-4, 0
 real = tf.random.uniform((B, 28, 28, 1), -1, 1)
 
 
-@tf.function
-def step():
-    z = tf.random.normal((B, 100))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); rr = d(real, training=True)
-        ld = tf.reduce_mean(tf.nn.relu(1.0 - rr)) + tf.reduce_mean(tf.nn.relu(1.0 + fr))
-    oD.apply_gradients(zip(t.gradient(ld, d.trainable_variables), d.trainable_variables))
-    with tf.GradientTape() as t:
-        lg = -tf.reduce_mean(d(g(z, training=True), training=True))
-    oG.apply_gradients(zip(t.gradient(lg, g.trainable_variables), g.trainable_variables))
-    return lg
-
-
-for _ in range(3): step()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss.numpy()
-print(json.dumps({"impl": "keras-tf-" + tf.__version__, "device": "cpu", "batch": B, "model": "sngan", "nCritic": 1, "params": [sum(int(w.numpy().size) for w in m.trainable_weights) for m in (g, d)],
-                  "msPerGStep": round((time.perf_counter() - t) / n * 1000, 2),
-                  "cpuMs": round((time.process_time() - c0) / n * 1000, 2)}))
+step = keras_gan_step(tf, g, d, oG, oD, real,
+                      lambda rr, fr: tf.reduce_mean(tf.nn.relu(1.0 - rr)) + tf.reduce_mean(tf.nn.relu(1.0 + fr)),
+                      lambda fr: -tf.reduce_mean(fr))
+ms, cpu, _ = time_steps(step, n, lambda loss: loss.numpy())
+report(ms, cpu, impl="keras-tf-" + tf.__version__, device="cpu", batch=B, model="sngan", nCritic=1, params=keras_params(g, d))

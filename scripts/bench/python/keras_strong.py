@@ -10,7 +10,8 @@ of every generator weight (moving statistics included, as GanTrainer's `ema`) up
 step. (The notebook's lrDecay only scales the learning rates; it is not modelled.) Prints one JSON
 line: ms and CPU ms per generator step.
 usage: python keras_strong.py [batch] [steps] [ema decay, 0 = off; default 0.9975]"""
-import json, os, sys, time
+import os, sys
+from benchcommon import keras_bce_losses, keras_gan_step, keras_params, report, time_steps
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 import keras
@@ -31,30 +32,17 @@ d = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(64, 4, 2, padding=
                       layers.Conv2D(256, 4, 1, padding="same"), layers.BatchNormalization(), layers.LeakyReLU(0.2),
                       layers.Flatten(), layers.Dense(1)])
 oG = keras.optimizers.Adam(2e-4, 0.5, 0.999); oD = keras.optimizers.Adam(2e-4, 0.5, 0.999)
-bce = keras.losses.BinaryCrossentropy(from_logits=True)
 real = tf.random.uniform((B, 28, 28, 1), -1, 1)
 ema = [tf.Variable(w) for w in g.weights] if EMA > 0 else []
 
 
-@tf.function
-def step():
-    z = tf.random.normal((B, 100))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); rr = d(real, training=True)
-        ld = bce(tf.ones_like(rr), rr) + bce(tf.zeros_like(fr), fr)
-    oD.apply_gradients(zip(t.gradient(ld, d.trainable_variables), d.trainable_variables))
-    with tf.GradientTape() as t:
-        fr = d(g(z, training=True), training=True); lg = bce(tf.ones_like(fr), fr)
-    oG.apply_gradients(zip(t.gradient(lg, g.trainable_variables), g.trainable_variables))
+
+
+def ema_update():
     for e, w in zip(ema, g.weights):
         e.assign(e * EMA + w * (1 - EMA))
-    return lg
 
 
-for _ in range(3): step()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss.numpy()
-print(json.dumps({"impl": "keras-tf-" + tf.__version__, "device": "cpu", "batch": B, "model": "strong-dcgan", "nCritic": 1, "params": [sum(int(w.numpy().size) for w in m.trainable_weights) for m in (g, d)], "ema": EMA,
-                  "msPerGStep": round((time.perf_counter() - t) / n * 1000, 2),
-                  "cpuMs": round((time.process_time() - c0) / n * 1000, 2)}))
+step = keras_gan_step(tf, g, d, oG, oD, real, *keras_bce_losses(keras, tf), after=ema_update)
+ms, cpu, _ = time_steps(step, n, lambda loss: loss.numpy())
+report(ms, cpu, impl="keras-tf-" + tf.__version__, device="cpu", batch=B, model="strong-dcgan", nCritic=1, params=keras_params(g, d), ema=EMA)

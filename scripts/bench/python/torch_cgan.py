@@ -4,7 +4,8 @@ the label to one 28x28 plane (Embedding 10 -> 784) concatenated to the image as 
 then the reference DCGAN discriminator. Non-saturating loss, Adam(2e-4, 0.5, 0.999), batch 64.
 Prints one JSON line: ms and CPU ms per generator step.
 usage: python torch_cgan.py [cpu|cuda] [batch] [steps]"""
-import json, sys, time
+import sys
+from benchcommon import report, time_steps, torch_report_fields
 import torch, torch.nn as nn
 
 dev = sys.argv[1] if len(sys.argv) > 1 else "cpu"
@@ -52,11 +53,6 @@ def step():
     return lg
 
 
-for _ in range(3): step()
-if dev == "cuda": torch.cuda.synchronize()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss.item()
-print(json.dumps({"impl": "pytorch-" + torch.__version__, "device": dev, "batch": B, "model": "conditional-dcgan", "nCritic": 1, "params": [sum(p.numel() for p in m.parameters()) for m in (g, d)],
-                  "msPerGStep": round((time.perf_counter() - t) / n * 1000, 2),
-                  "cpuMs": round((time.process_time() - c0) / n * 1000, 2), "threads": torch.get_num_threads()}))
+sync = torch.cuda.synchronize if dev == "cuda" else None
+ms, cpu, _ = time_steps(step, n, lambda loss: loss.item(), sync=sync)
+report(ms, cpu, **torch_report_fields(torch, g, d, dev), batch=B, model="conditional-dcgan", nCritic=1)

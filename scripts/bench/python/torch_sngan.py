@@ -3,7 +3,8 @@ discriminator with torch.nn.utils.parametrizations.spectral_norm (one power iter
 forward pass, u kept) on every Conv2d / Linear. Hinge loss, Adam(2e-4, 0.5, 0.999), nCritic 1.
 Prints one JSON line: ms and CPU ms per generator step.
 usage: python torch_sngan.py [cpu|cuda] [batch] [steps]"""
-import json, sys, time
+import sys
+from benchcommon import report, time_steps, torch_report_fields
 import torch, torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -30,11 +31,6 @@ def step():
     return lg
 
 
-for _ in range(3): step()
-if dev == "cuda": torch.cuda.synchronize()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss.item()
-print(json.dumps({"impl": "pytorch-" + torch.__version__, "device": dev, "batch": B, "model": "sngan", "nCritic": 1, "params": [sum(p.numel() for p in m.parameters()) for m in (g, d)],
-                  "msPerGStep": round((time.perf_counter() - t) / n * 1000, 2),
-                  "cpuMs": round((time.process_time() - c0) / n * 1000, 2), "threads": torch.get_num_threads()}))
+sync = torch.cuda.synchronize if dev == "cuda" else None
+ms, cpu, _ = time_steps(step, n, lambda loss: loss.item(), sync=sync)
+report(ms, cpu, **torch_report_fields(torch, g, d, dev), batch=B, model="sngan", nCritic=1)

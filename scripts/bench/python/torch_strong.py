@@ -9,7 +9,8 @@ D: Conv2d 64 k4 s2 p1, LeakyReLU 0.2; Conv2d 128 k4 s2 p1, BN, LeakyReLU; pad + 
 Non-saturating loss, Adam(2e-4, 0.5, 0.999), and an EMA copy of the generator (parameters and
 batch-norm buffers) updated after each step. Prints one JSON line: ms and CPU ms per generator step.
 usage: python torch_strong.py [cpu|cuda] [batch] [steps] [ema decay, 0 = off; default 0.9975]"""
-import copy, json, sys, time
+import copy, sys
+from benchcommon import report, time_steps, torch_report_fields
 import torch, torch.nn as nn
 
 dev = sys.argv[1] if len(sys.argv) > 1 else "cpu"
@@ -47,11 +48,6 @@ def step():
     return lg
 
 
-for _ in range(3): step()
-if dev == "cuda": torch.cuda.synchronize()
-t = time.perf_counter(); c0 = time.process_time()
-for _ in range(n): loss = step()
-loss.item()
-print(json.dumps({"impl": "pytorch-" + torch.__version__, "device": dev, "batch": B, "model": "strong-dcgan", "nCritic": 1, "params": [sum(p.numel() for p in m.parameters()) for m in (g, d)], "ema": EMA,
-                  "msPerGStep": round((time.perf_counter() - t) / n * 1000, 2),
-                  "cpuMs": round((time.process_time() - c0) / n * 1000, 2), "threads": torch.get_num_threads()}))
+sync = torch.cuda.synchronize if dev == "cuda" else None
+ms, cpu, _ = time_steps(step, n, lambda loss: loss.item(), sync=sync)
+report(ms, cpu, **torch_report_fields(torch, g, d, dev), batch=B, model="strong-dcgan", nCritic=1, ema=EMA)
