@@ -132,10 +132,6 @@ export function nativeOps() {
       one('MatMul', [T, bool('transpose_a', transposeA), bool('transpose_b', transposeB)], [a, b]),
     sumAll: (x: Tensor) => one('Sum', [T, type('Tidx', B.TF_INT32), bool('keep_dims', false)],
       [x, shapeT(x.shape.map((_, i) => i))]),
-    concat0: (xs: Tensor[]) => one('ConcatV2', [T, int('N', xs.length), type('Tidx', B.TF_INT32)],
-      [...xs, scalar0()]),
-    splitV: (x: Tensor, sizes: number[]) => many('SplitV',
-      [T, type('Tlen', B.TF_INT32), int('num_split', sizes.length)], [x, shapeT(sizes), scalar0()], sizes.length),
     /** Sum over `axes` (non-negative), keeping them as size 1 when `keepDims`. */
     sum: (x: Tensor, axes: number[], keepDims: boolean) => one('Sum',
       [T, type('Tidx', B.TF_INT32), bool('keep_dims', keepDims)], [x, shapeT(axes)]),
@@ -202,7 +198,6 @@ export function nativeOps() {
     return t;
   }
   function empty() { return constant('empty', () => tf.tensor1d([], 'float32')); }
-  function scalar0() { return constant('i0', () => tf.scalar(0, 'int32')); }
   function axisT(axis: number) { return constant(`i${axis}`, () => tf.scalar(axis, 'int32')); }
 }
 
@@ -242,8 +237,6 @@ export function portableOps(): NativeOps {
     biasAdd: (x, b) => tf.add(x, b),
     matMul: (a, b, ta = false, tb = false) => tf.matMul(a, b, ta, tb),
     sumAll: (x) => tf.sum(x),
-    concat0: (xs) => tf.concat(xs, 0),
-    splitV: (x, sizes) => tf.split(x, sizes),
     sum: (x, axes, keepDims) => tf.sum(x, axes, keepDims),
     mean: (x, axes, keepDims) => tf.mean(x, axes, keepDims),
     broadcastTo: (x, shape) => tf.broadcastTo(x, shape),

@@ -135,13 +135,14 @@ export function createFastGanStep(models: FastStepModels, optimizers?: Partial<F
   const mk = () => { const o = tf.train.adam(2e-4, 0.5); own.push(o); return o; };
   const opt = { generator: optimizers?.generator ?? mk(), discriminator: optimizers?.discriminator ?? mk() };
   let engine: TrainStep | null = null, reason: string | undefined;
+  const objective = nonSaturating();
   try {
     if (options.forceReference) throw new Unsupported('forceReference');
     if (models.generator.inputs.length !== 1 || models.discriminator.inputs.length !== 1) {
       throw new Unsupported('conditional models (labels are not part of FastStepBatch: train them with GanTrainer, whose native step takes labels)');
     }
     engine = nativeStep({
-      generator: models.generator, discriminator: models.discriminator, objective: nonSaturating(), nCritic: 1,
+      generator: models.generator, discriminator: models.discriminator, objective, nCritic: 1,
       adam: { generator: adamParams(optimizers?.generator, 'generator'), discriminator: adamParams(optimizers?.discriminator, 'discriminator') },
     }, { portable: options.portable });
   } catch (err) {
@@ -164,7 +165,7 @@ export function createFastGanStep(models: FastStepModels, optimizers?: Partial<F
       iterations++;
       if (!engine) return referenceGanStep(models, opt, b);
       const ctx: StepContext = {
-        generator: models.generator, discriminator: models.discriminator, objective: nonSaturating(), nCritic: 1,
+        generator: models.generator, discriminator: models.discriminator, objective, nCritic: 1,
         batch: () => ({ real: b.real as never }), noise: () => b.z as never, seedDropout: () => undefined, penaltySeed: () => 0,
       };
       const { dLoss, gLoss } = engine.run(ctx);

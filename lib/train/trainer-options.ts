@@ -5,7 +5,7 @@
 import type { GanConfig } from '../models/config';
 import { checkOptions, TRAINER_OPTIONS } from '../options';
 import type { TrainerCallbacks } from './callbacks';
-import { objectiveFor, type Objective, type ObjectiveOptions } from './objectives/index';
+import { assertObjective, objectiveFor, type Objective, type ObjectiveOptions } from './objectives/index';
 import { resolveLrDecay, type LrDecay } from './schedule';
 import type { StepFactory } from './train-step';
 
@@ -92,10 +92,7 @@ function objectiveOf(config: GanConfig, o: TrainerOptions): Objective {
         throw new Error(`Expected ${k} as an option of the objective when one is given (e.g. nonSaturating({ ${k}: ${o[k]} })); got it beside objective "${o.objective.name}", where it would be ignored.`);
       }
     }
-    const ob = o.objective as Partial<Objective>;
-    if (typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
-      throw new Error('Expected objective an Objective (name, defaults, discriminatorLoss, generatorLoss), e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 }); got another object.');
-    }
+    assertObjective(o.objective, 'objective');
     return o.objective;
   }
   const opts: ObjectiveOptions = {};

@@ -22,7 +22,7 @@ import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
 import { mixSeed } from './rng';
 import { RunTracker } from './run';
-import type { Objective } from './objectives/index';
+import { assertObjective, type Objective } from './objectives/index';
 import { autodiffStep, type AutodiffStep, type StepContext, type StepInit, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
 import { Unsupported } from './engine/tape';
@@ -142,7 +142,7 @@ export class GanTrainer {
       this.emaGenerator = cloneArchitecture(gan.generator); // any network: hand-built, custom layers
       this.emaGenerator.setWeights(gan.generator.getWeights());
     }
-    this.dropoutLayers = [...gan.generator.layers, ...gan.discriminator.layers]
+    this.dropoutLayers = [...allLayers(gan.generator), ...allLayers(gan.discriminator)]
       .filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
     this.run = o.runsDir === null ? null : new RunTracker({
       root: o.runsDir, name: o.name ?? defaultName(gan.config), tensorboard: o.tensorboard,
@@ -208,10 +208,7 @@ export class GanTrainer {
    * @throws Error when `value` is not an objective.
    */
   set objective(value: Objective) {
-    const ob = value as Partial<Objective> | null;
-    if (!ob || typeof ob !== 'object' || typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
-      throw new Error(`Expected trainer.objective an Objective (e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 })); got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}.`);
-    }
+    assertObjective(value, 'trainer.objective');
     this.currentObjective = value;
     if (this.run) {
       this.run.log({ step: this.stepCount, event: 'objective', name: value.name });
@@ -581,6 +578,11 @@ export class GanTrainer {
   get stepMode(): string {
     return this.trainStep.name;
   }
+}
+
+/** A model's layers, those of nested models included (their dropout layers need seeds too). */
+function allLayers(m: LayersModel): LayersModel['layers'] {
+  return m.layers.flatMap((l) => (Array.isArray((l as unknown as { layers?: unknown }).layers) ? allLayers(l as unknown as LayersModel) : [l]));
 }
 
 function defaultName(c: GanConfig): string {

@@ -47,12 +47,12 @@ export class FlatAdam {
     this.t++;
     this.accB1 = Math.fround(this.accB1 * Math.fround(this.p.beta1));
     this.accB2 = Math.fround(this.accB2 * Math.fround(this.p.beta2));
-    const g = o.concat0(grads.map((x) => (x.rank === 1 ? x : o.reshape(x, [-1]))));
+    const g = o.concat(grads.map((x) => (x.rank === 1 ? x : o.reshape(x, [-1]))), 0);
     const m = o.add(o.mul(this.m, b1), o.mul(g, nb1));
     const v = o.add(o.mul(this.v, b2), o.mul(o.square(g), nb2));
     const s1 = tf.scalar(this.p.learningRate / (1 - this.accB1)), s2 = tf.scalar(1 / (1 - this.accB2));
     const upd = o.div(o.mul(m, s1), o.add(o.sqrt(o.mul(v, s2)), eps));
-    const pieces = o.splitV(upd, this.sizes);
+    const pieces = o.split(upd, this.sizes, 0);
     this.vars.forEach((w, i) => {
       const piece = w.rank === 1 ? pieces[i] : o.reshape(pieces[i], w.shape);
       w.assign(o.sub(w, piece) as typeof w);
@@ -73,7 +73,7 @@ export class FlatAdam {
    */
   state(): Tensor[] {
     return tf.tidy(() => {
-      const split = (flat: Tensor) => this.o.splitV(flat, this.sizes).map((p, i) => tf.keep(this.o.reshape(p, this.vars[i].shape)));
+      const split = (flat: Tensor) => this.o.split(flat, this.sizes, 0).map((p, i) => tf.keep(this.o.reshape(p, this.vars[i].shape)));
       return [tf.keep(tf.scalar(this.t, 'int32')), ...split(this.m), ...split(this.v)];
     });
   }
@@ -96,7 +96,7 @@ export class FlatAdam {
       if (w.size !== this.sizes[i % n]) throw new Error(`Expected Adam moment ${i} of ${this.sizes[i % n]} values; got ${w.size}.`);
     });
     const t = ws[0].dataSync()[0];
-    const flat = (xs: Tensor[]) => tf.tidy(() => tf.keep(this.o.concat0(xs.map((x) => this.o.reshape(x, [-1])))));
+    const flat = (xs: Tensor[]) => tf.tidy(() => tf.keep(this.o.concat(xs.map((x) => this.o.reshape(x, [-1])), 0)));
     const nm = flat(ws.slice(1, 1 + n)), nv = flat(ws.slice(1 + n));
     this.m.dispose(); this.v.dispose();
     this.m = nm; this.v = nv; this.t = t;

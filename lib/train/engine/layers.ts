@@ -111,7 +111,8 @@ export function checkConv(l: AnyLayer): void {
   checkActivation(l);
 }
 
-const convConfig = (l: AnyLayer) => {
+/** Strides, padding, transpose and activation of a Conv2D / Conv2DTranspose layer (or a wrapped one). */
+export const convConfig = (l: AnyLayer) => {
   const c = cfgOf(l);
   return { strides: pair(c.strides ?? 1), padding: String(c.padding ?? 'valid'), transpose: l.getClassName() === 'Conv2DTranspose', activation: c.activation };
 };

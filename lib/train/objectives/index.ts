@@ -4,6 +4,6 @@ export { hinge } from './hinge';
 export { leastSquares } from './least-squares';
 export { wassersteinGp } from './wasserstein';
 export { gradientPenaltyOf, r1PenaltyOf } from './penalties';
-export { objectiveFor, objectiveNames, registerObjective } from './registry';
+export { assertObjective, objectiveFor, objectiveNames, registerObjective } from './registry';
 export { tfjsOps } from './tfjs-ops';
 export type { LossOps, Objective, ObjectiveDefaults, ObjectiveOptions, Penalty } from './types';

@@ -37,3 +37,16 @@ export function objectiveFor(name: string, opts: ObjectiveOptions = {}): Objecti
   if (!f) throw new Error(`Unknown objective (config loss) ${JSON.stringify(name)}; expected one of ${objectiveNames().map((n) => `'${n}'`).join(', ')}.`);
   return f(opts);
 }
+
+/**
+ * Checks that `value` is an objective (it has the shape of one).
+ *
+ * @throws Error naming `what` and showing how to make one.
+ */
+export function assertObjective(value: unknown, what: string): asserts value is Objective {
+  const ob = value as Partial<Objective> | null;
+  if (!ob || typeof ob !== 'object' || typeof ob.discriminatorLoss !== 'function' || typeof ob.generatorLoss !== 'function' || typeof ob.defaults !== 'object') {
+    throw new Error(`Expected ${what} an Objective (name, defaults, discriminatorLoss, generatorLoss), e.g. hinge() or nonSaturating({ labelSmoothing: 0.1 }); `
+      + `got ${typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value ? 'another object' : typeof value}.`);
+  }
+}

@@ -6,9 +6,7 @@
  */
 import type { Tensor } from '../../../backend';
 import { SN_EPS, type SpectralNormalization } from '../../../models/layers/spectral-norm';
-import { checkConv, convForward, denseForward, registerLayerRule, type AnyLayer } from '../layers';
-
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [Number(v), Number(v)]);
+import { checkConv, convConfig, convForward, denseForward, registerLayerRule, type AnyLayer } from '../layers';
 
 registerLayerRule('SpectralNormalization', {
   perCall: true,
@@ -28,9 +26,6 @@ registerLayerRule('SpectralNormalization', {
     const wsn = t.div(w, sigma);
     const b = c.useBias === false ? null : ctx.weight((inner as unknown as { bias: unknown }).bias);
     if (inner.getClassName() === 'Dense') return denseForward(t, x, wsn, b, c.activation, l.name);
-    return convForward(t, x, wsn, b, {
-      strides: pair(c.strides ?? 1), padding: String(c.padding ?? 'valid'),
-      transpose: inner.getClassName() === 'Conv2DTranspose', activation: c.activation,
-    }, l.name);
+    return convForward(t, x, wsn, b, convConfig(inner), l.name);
   },
 });
