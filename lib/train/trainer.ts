@@ -12,7 +12,7 @@ import { inKernel } from '../display/sink';
 import { interruptSignal } from '../display/interrupt';
 import type { LossPoint } from '../plot/charts-train';
 import type { Gan } from '../models/build';
-import { checkpointPart, cloneArchitecture, runNetwork, saveNetworks } from './run-artifacts';
+import { checkpointPart, cloneArchitecture, readRunConfig, runNetwork, saveNetworks } from './run-artifacts';
 import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
@@ -167,9 +167,7 @@ export class GanTrainer {
    */
   static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, ResumeOverride> = {}): Promise<GanTrainer> {
     checkOptions(overrides, Object.fromEntries(RESUME_OVERRIDES.map((k) => [k, TRAINER_OPTIONS[k]])), 'GanTrainer.resume() override');
-    const cfgPath = path.join(runDir, 'config.json');
-    if (!fs.existsSync(cfgPath)) throw new Error(`Expected a run folder with config.json at ${runDir}; got none.`);
-    const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
+    const cfg = readRunConfig(runDir) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
     const { objectiveName, ...recorded } = cfg.train;
     // With an objective passed in, its own options replace the recorded ones.
     const train = overrides.objective ? { ...recorded, labelSmoothing: undefined, gpWeight: undefined, r1Gamma: undefined } : recorded;
