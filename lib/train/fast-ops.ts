@@ -15,7 +15,7 @@ interface Attr { name: string; type: number; value: unknown }
 
 interface Binding {
   TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number;
-  TF_ATTR_TYPE: number; TF_FLOAT: number; TF_INT32: number;
+  TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number; TF_FLOAT: number; TF_INT32: number;
 }
 interface NativeBackend {
   binding: Binding;
@@ -182,6 +182,22 @@ export function nativeOps() {
     fusedBatchNormGrad: (dy: Tensor, x: Tensor, scale: Tensor, r1: Tensor, r2: Tensor, r3: Tensor, epsilon: number) =>
       many('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon),
         str('data_format', 'NHWC'), bool('is_training', true)], [dy, x, scale, r1, r2, r3], 5).slice(0, 3),
+    /** TensorFlow resource variables and the fused Adam kernel (see {@link ResourceOps}). */
+    resources: {
+      variable(initial: Tensor): Tensor {
+        const h = one('VarHandleOp', [str('container', ''), str('shared_name', `ganbook_${process.pid}_${++resourceCount}`),
+          type('dtype', B.TF_FLOAT), { name: 'shape', type: B.TF_ATTR_SHAPE, value: initial.shape }], []);
+        many('AssignVariableOp', [type('dtype', B.TF_FLOAT)], [h, initial], 0);
+        return h;
+      },
+      assign(h: Tensor, value: Tensor): void { many('AssignVariableOp', [type('dtype', B.TF_FLOAT)], [h, value], 0); },
+      read: (h: Tensor) => one('ReadVariableOp', [type('dtype', B.TF_FLOAT)], [h]),
+      applyAdam(w: Tensor, m: Tensor, v: Tensor, s: AdamScalars, grad: Tensor): void {
+        many('ResourceApplyAdam', [T, bool('use_locking', false), bool('use_nesterov', false)],
+          [w, m, v, s.beta1Power, s.beta2Power, s.learningRate, s.beta1, s.beta2, s.epsilon, grad], 0);
+      },
+      destroy(h: Tensor): void { many('DestroyResourceOp', [bool('ignore_lookup_error', true)], [h], 0); },
+    } as ResourceOps | null,
     /** Disposes the kept helper tensors. */
     dispose() {
       for (const t of shapeCache.values()) t.dispose();
@@ -199,6 +215,33 @@ export function nativeOps() {
   }
   function empty() { return constant('empty', () => tf.tensor1d([], 'float32')); }
   function axisT(axis: number) { return constant(`i${axis}`, () => tf.scalar(axis, 'int32')); }
+}
+
+let resourceCount = 0;
+
+/** Float32 scalar inputs of TensorFlow's `ResourceApplyAdam` kernel. */
+export interface AdamScalars {
+  beta1Power: Tensor; beta2Power: Tensor; learningRate: Tensor; beta1: Tensor; beta2: Tensor; epsilon: Tensor;
+}
+
+/**
+ * TensorFlow resource variables through the binding (its resource handles are string-dtype
+ * tensors), for the fused Adam update. A variable lives until {@link ResourceOps.destroy}.
+ * Reads alias the variable's buffer; TensorFlow copies the buffer before an update while a read
+ * is alive (copy-on-write), so a read value never changes afterwards.
+ */
+export interface ResourceOps {
+  /** A new float32 variable holding `initial` (copied or aliased); returns its handle. */
+  variable(initial: Tensor): Tensor;
+  assign(handle: Tensor, value: Tensor): void;
+  read(handle: Tensor): Tensor;
+  /**
+   * One fused Adam update in place (`ResourceApplyAdam`, one pass over w, m, v):
+   * m ← m + (g − m)(1 − β₁), v ← v + (g² − v)(1 − β₂), w ← w − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·m/(√v + ε).
+   */
+  applyAdam(w: Tensor, m: Tensor, v: Tensor, scalars: AdamScalars, grad: Tensor): void;
+  /** Frees the variable (its handle tensor is the caller's to dispose). */
+  destroy(handle: Tensor): void;
 }
 
 /** The helper namespace returned by {@link nativeOps}. */
@@ -262,6 +305,7 @@ export function portableOps(): NativeOps {
       const dx = tf.mul(tf.mul(scale, tf.div(invStd, n)), tf.sub(tf.sub(tf.mul(dy, n), dOffset), tf.mul(xhat, dScale)));
       return [dx, dScale, dOffset];
     },
+    resources: null,
     dispose() { /* nothing kept */ },
   };
 }

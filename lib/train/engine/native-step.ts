@@ -1,7 +1,7 @@
 /**
  * The native training step: the same update as the autodiff reference (`autodiffUpdate` in
  * `../train-step`), for any network the layer rules cover (`./layers`) and any objective
- * (`../objectives`), computed on the tape (`./tape`) with raw TensorFlow kernels and a flat Adam.
+ * (`../objectives`), computed on the tape (`./tape`) with raw TensorFlow kernels and a fused Adam.
  *
  * Same mathematics as the reference, fewer kernels:
  * - **G's forward pass once per step** when there is one critic update and G has no per-call
@@ -13,7 +13,8 @@
  *   norm, dropout, spectral norm): the objective sees the two halves, exactly as two calls.
  * - **Only needed gradients**: no weight gradients of the network that is not being updated,
  *   and a gradient penalty's inner backward computes ∇x only.
- * - **Adam over one flat buffer** per network (`./adam`).
+ * - **Fused Adam**: TensorFlow's `ResourceApplyAdam` kernel per variable (`./adam`; a flat
+ *   buffer of elementwise ops with the portable ops).
  *
  * @example
  * ```ts
@@ -25,7 +26,7 @@ import { tf, type Scalar, type Tensor, type Variable } from '../../backend';
 import { nativeOps, nativeOpsAvailable, portableOps } from '../fast-ops';
 import type { LossOps } from '../objectives/index';
 import type { StepInit, TrainStep } from '../train-step';
-import { FlatAdam } from './adam';
+import { createAdam } from './adam';
 import { NetProgram, type BnStats } from './layers';
 import { Tape, Unsupported, type Val } from './tape';
 import './rules/spectral-norm';
@@ -73,7 +74,7 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
   const o = opts.portable ? portableOps() : nativeOps();
   const tape = new Tape(o);
   const ops = tapeOps(tape);
-  const adamG = new FlatAdam(o, G.vars, init.adam.generator), adamD = new FlatAdam(o, D.vars, init.adam.discriminator);
+  const adamG = createAdam(o, G.vars, init.adam.generator), adamD = createAdam(o, D.vars, init.adam.discriminator);
   const reuseG = init.nCritic === 1 && !G.traits.perCall;
   const concatD = !D.traits.batchDependent && !D.traits.perCall;
   const decays = new Map<string, Tensor>();
