@@ -3,7 +3,8 @@
 // with the project root as cwd, so notebooks import ./lib with ordinary relative paths).
 //
 //   node kernel/ganbook-kernel.js --config-path CONNECTION_FILE   start the kernel
-//   node kernel/ganbook-kernel.js --check                         verify tslab is the version the layer hooks
+//   node kernel/ganbook-kernel.js --check                         verify tslab is the version the layer hooks,
+//                                                                 and transpile lib/ for the kernel's loader (kernel/compile.js)
 //
 // kernel/layer.js holds the protocol layer over tslab; see kernel/README.md.
 'use strict';
@@ -12,6 +13,9 @@ const layer = require('./layer');
 if (process.argv.includes('--check')) {
   try {
     console.log(`tslab ${layer.checkTslab()}: the ganbook kernel layer applies`);
+    const t0 = Date.now();
+    const n = require('./compile').createCompilePath({ rootDir: process.cwd() }).prime();
+    console.log(`kernel: ${n.files} library files ready as JavaScript (${n.transpiled} transpiled now) in ${Date.now() - t0} ms`);
     process.exit(0);
   } catch (e) {
     console.error(e.message);

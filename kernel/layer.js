@@ -31,6 +31,11 @@ const path = require('path');
 const util = require('util');
 const vm = require('vm');
 const Module = require('module');
+const { createCompilePath, lazyConverters, warm } = require('./compile');
+
+/** The kernel's own log (the process' real stderr, i.e. Jupyter's server log), never a cell's output. */
+const rawStderrWrite = process.stderr.write.bind(process.stderr);
+function kernelLog(text) { rawStderrWrite(`ganbook kernel: ${text}\n`); }
 
 /** The tslab version this layer was written and tested against. */
 const TSLAB_VERSION = '1.0.22';
@@ -81,7 +86,7 @@ function resetInterrupt() {
 
 // ------------------------------------------------------------------ executor hooks
 /** What the current cell produced; set by the capture console and the vm hook. */
-const state = { current: null, executor: null, rootDir: process.cwd() };
+const state = { current: null, executor: null, convs: null, server: null, compile: null, rootDir: process.cwd() };
 
 function isSideModuleCandidate(mod, rootDir) {
   return Object.prototype.hasOwnProperty.call(mod, 'require') && typeof mod.filename === 'string'
@@ -103,6 +108,7 @@ function installExecutorHooks() {
   const createExecutor = executor.createExecutor;
   executor.createExecutor = (rootDir, convs) => {
     state.rootDir = rootDir;
+    state.convs = convs;
     const ex = createExecutor(rootDir, convs, {
       // tslab calls log() only with the value of the cell's last expression.
       log: (value) => { if (state.current) { state.current.value = value; state.current.hasValue = true; } else console.log(value); },
@@ -248,7 +254,7 @@ function cleanFrames(stack, rootDir) {
     if (KERNEL_FRAME.test(line)) continue;
     let text = null;
     let drop = false;
-    let frame = line.replace(/(<cell \d+>|\/[^\s():]+\.js):(\d+):(\d+)/, (all, file, l, c) => {
+    let frame = line.replace(/(<cell \d+>|\/[^\s():]+\.[jt]s):(\d+):(\d+)/, (all, file, l, c) => {
       const entry = sources.get(file);
       const pos = entry && mapPosition(entry, Number(l), Number(c));
       const name = entry && entry.display ? entry.display : file;
@@ -309,7 +315,7 @@ function parseMessage(key, frames) {
 /** Sends go through one chain per socket so messages keep their order. */
 function sender(sock) {
   let chain = Promise.resolve();
-  return (frames) => { chain = chain.then(() => sock.send(frames)).catch((e) => process.__ganbookLog?.(`send failed: ${e}`)); return chain; };
+  return (frames) => { chain = chain.then(() => sock.send(frames)).catch((e) => kernelLog(`send failed: ${e}`)); return chain; };
 }
 
 function tsVersion() {
@@ -330,6 +336,7 @@ function installServer(jupyter, version) {
       this.queue = Promise.resolve();
       this.history = [];
       this.pending = null; // promise of an interrupted cell that had not settled
+      state.server = this;
       // tslab's own SIGINT listener (added after this) is removed by the entry point; see install().
       const onSigint = () => this.interrupt();
       onSigint.__ganbook = true;
@@ -352,7 +359,7 @@ function installServer(jupyter, version) {
 
     async handleShellMessage(sock, ...frames) {
       let msg;
-      try { msg = parseMessage(this.connInfo.key, frames); } catch (e) { console.warn(`ganbook kernel: dropped a message: ${e.message}`); return; }
+      try { msg = parseMessage(this.connInfo.key, frames); } catch (e) { kernelLog(`dropped a message: ${e.message}`); return; }
       const type = msg.header.msg_type;
       this.pub(msg, 'status', { execution_state: 'busy' });
       let terminated = false;
@@ -370,7 +377,7 @@ function installServer(jupyter, version) {
             this.reply(sock, msg, { status: 'ok', restart: Boolean(msg.content.restart) });
             terminated = true;
             break;
-          default: console.warn(`ganbook kernel: unsupported msg_type ${type}`);
+          default: kernelLog(`unsupported msg_type ${type}`);
         }
       } finally {
         await this.pub(msg, 'status', { execution_state: 'idle' });
@@ -480,6 +487,8 @@ function installServer(jupyter, version) {
           this.pending = null;
         }
         resetInterrupt();
+        const edited = state.compile ? state.compile.refresh() : [];
+        if (edited.length) kernelLog(`library edited (${edited.map((f) => path.relative(state.rootDir, f)).join(', ')}): reloading lib/ at the next import`);
         await new Promise((r) => setImmediate(r)); // flush execute_input before a long synchronous cell
         const cur = await this.run(c.code);
         for (const d of cur.ok ? cur.diagnostics : []) process.stderr.write(`${d}\n`);
@@ -564,10 +573,22 @@ async function resultBundle(value) {
 /** After tslab's startKernel: drop its SIGINT listener (it stops waiting at once; ours gives a grace). */
 function afterStart() {
   for (const l of process.listeners('SIGINT')) if (!l.__ganbook) process.removeListener('SIGINT', l);
+  if (state.convs && state.compile) warm({ convs: state.convs, rootDir: state.rootDir, busy: () => Boolean(state.server && state.server.arrivals > 0), log: kernelLog });
 }
 
 /** Installs every hook; call before tslab's startKernel. */
 function install() {
+  // Before anything loads tslab's converter (jupyter.js does): see kernel/compile.js.
+  // GANBOOK_KERNEL_FAST=0: tslab's own compile path (every dependency checked and emitted per cell).
+  if (process.env.GANBOOK_KERNEL_FAST !== '0') {
+    state.compile = createCompilePath({
+      rootDir: state.rootDir,
+      onCompiled: (file, js, source) => sources.set(file, { compiled: js, source, display: path.relative(state.rootDir, file) }),
+    });
+    state.compile.installTypeScriptProxy();
+    state.compile.installLoader();
+    lazyConverters();
+  }
   const version = checkTslab();
   installExecutorHooks();
   installCompilerTimerFix();

@@ -291,7 +291,7 @@ function kernelspec() {
     'check kernel/jupyter/kernels/ganbook/kernel.json exists (git checkout), then rerun.');
   ok(`Jupyter kernelspec "ganbook" -> ${path.relative(root, specs.ganbook.resource_dir)}`);
   // kernel/layer.js hooks tslab internals: refuse a tslab it was not written for.
-  const layer = run(process.execPath, [path.join(root, 'kernel', 'ganbook-kernel.js'), '--check'], { capture: true });
+  const layer = run(process.execPath, [path.join(root, 'kernel', 'ganbook-kernel.js'), '--check'], { capture: true, cwd: root });
   if (!layer.ok) fail('kernelspec', layer.out.trim(), 'reinstall the pinned tslab (`npm ci`), or update kernel/layer.js for the new tslab.');
   ok(layer.out.trim());
 }
