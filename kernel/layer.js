@@ -32,6 +32,8 @@ const util = require('util');
 const vm = require('vm');
 const Module = require('module');
 const { createCompilePath, lazyConverters, warm } = require('./compile');
+const { DELIM, sign, parseMessage, sender, toUtf16Offset, toCodePointOffset } = require('./protocol');
+const { resultBundle, hidesValue } = require('./results');
 
 /** The kernel's own log (the process' real stderr, i.e. Jupyter's server log), never a cell's output. */
 const rawStderrWrite = process.stderr.write.bind(process.stderr);
@@ -40,10 +42,8 @@ function kernelLog(text) { rawStderrWrite(`ganbook kernel: ${text}\n`); }
 /** The tslab version this layer was written and tested against. */
 const TSLAB_VERSION = '1.0.22';
 const PROTOCOL_VERSION = '5.3';
-const DELIM = Buffer.from('<IDS|MSG>');
 const CELL_PREFIX = /^\((async )?function\(exports, require\) \{ /;
 const INTERRUPT_KEY = Symbol.for('ganbook.interrupt');
-const DISPLAY_KEY = Symbol.for('ganbook.display');
 /** How long an interrupted async cell may take to return on its own (honouring interruptSignal()). */
 const GRACE_MS = Number(process.env.GANBOOK_INTERRUPT_GRACE_MS || 10000);
 
@@ -294,30 +294,7 @@ function describeFailure(cur, rootDir) {
   return { ename: 'Error', evalue, traceback: [`Uncaught ${evalue}`] };
 }
 
-// ------------------------------------------------------------------ wire protocol
-function sign(key, parts) {
-  if (!key) return '';
-  const h = crypto.createHmac('sha256', key);
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-}
-
-function parseMessage(key, frames) {
-  const i = frames.findIndex((f) => Buffer.isBuffer(f) && f.equals(DELIM));
-  if (i < 0) throw new Error('message missing <IDS|MSG> delimiter');
-  const [signature, ...parts] = frames.slice(i + 1);
-  const expect = sign(key, parts.slice(0, 4));
-  if (key && signature.toString() !== expect) throw new Error('invalid HMAC signature');
-  const [header, parent, metadata, content] = parts.slice(0, 4).map((p) => JSON.parse(p.toString() || '{}'));
-  return { identities: frames.slice(0, i), header, parent_header: parent, metadata, content, buffers: parts.slice(4) };
-}
-
-/** Sends go through one chain per socket so messages keep their order. */
-function sender(sock) {
-  let chain = Promise.resolve();
-  return (frames) => { chain = chain.then(() => sock.send(frames)).catch((e) => kernelLog(`send failed: ${e}`)); return chain; };
-}
-
+// ------------------------------------------------------------------ wire protocol: kernel/protocol.js
 function tsVersion() {
   try { return require('@tslab/typescript-for-tslab').version; } catch { return ''; }
 }
@@ -345,7 +322,7 @@ function installServer(jupyter, version) {
 
     send(sock, parent, msgType, content, { metadata = {}, identities } = {}) {
       if (!this.senders) this.senders = new Map();
-      if (!this.senders.has(sock)) this.senders.set(sock, sender(sock));
+      if (!this.senders.has(sock)) this.senders.set(sock, sender(sock, kernelLog));
       const header = {
         msg_id: crypto.randomUUID(), msg_type: msgType, username: parent.header.username || 'ganbook',
         session: kernelSession, date: new Date().toISOString(), version: PROTOCOL_VERSION,
@@ -368,8 +345,8 @@ function installServer(jupyter, version) {
           case 'kernel_info_request': this.reply(sock, msg, this.kernelInfo()); break;
           case 'execute_request': await this.execute(sock, msg); break;
           case 'is_complete_request': this.reply(sock, msg, this.safe(() => this.handler.handleIsComplete(msg.content))); break;
-          case 'inspect_request': this.reply(sock, msg, this.safe(() => this.handler.handleInspect(msg.content))); break;
-          case 'complete_request': this.reply(sock, msg, this.safe(() => this.handler.handleComplete(msg.content))); break;
+          case 'inspect_request': this.reply(sock, msg, this.safe(() => this.handler.handleInspect(utf16Request(msg.content)))); break;
+          case 'complete_request': this.reply(sock, msg, this.safe(() => codePointReply(msg.content.code, this.handler.handleComplete(utf16Request(msg.content))))); break;
           case 'history_request': this.reply(sock, msg, this.historyReply(msg.content)); break;
           case 'comm_info_request': this.reply(sock, msg, { status: 'ok', comms: {} }); break;
           case 'interrupt_request': this.interrupt(); this.reply(sock, msg, { status: 'ok' }); break;
@@ -387,6 +364,7 @@ function installServer(jupyter, version) {
       }
     }
 
+    /** Runs a request handler; an exception becomes an error reply (a reply is always sent). */
     safe(fn) {
       try { return { status: 'ok', ...fn() }; } catch (e) {
         return { status: 'error', ename: e.name || 'Error', evalue: String(e.message), traceback: [] };
@@ -405,6 +383,8 @@ function installServer(jupyter, version) {
           ...base.language_info,
           name: 'typescript', version: tsVersion(), mimetype: 'text/typescript', file_extension: '.ts',
           pygments_lexer: 'typescript',
+          // A mode name string: strict clients (e.g. the Rust runtimelib) reject tslab's `{ mode }` object.
+          codemirror_mode: 'typescript',
         },
         banner: `ganbook TypeScript kernel (tslab ${version}, TypeScript ${tsVersion()}, Node ${process.versions.node})`,
         help_links: [{ text: 'ganbook kernel', url: 'https://github.com/yunabe/tslab' }],
@@ -470,9 +450,11 @@ function installServer(jupyter, version) {
       let release;
       this.queue = new Promise((r) => { release = r; });
       await previous;
+      let replied = false;
+      const answer = (content) => { replied = true; return this.reply(sock, msg, content); };
       try {
         if (arrival <= this.abortThrough) {
-          await this.reply(sock, msg, { status: 'aborted', execution_count: null });
+          await answer({ status: 'aborted', execution_count: null });
           return;
         }
         if (storeHistory) this.execCount += 1;
@@ -493,12 +475,14 @@ function installServer(jupyter, version) {
         const cur = await this.run(c.code);
         for (const d of cur.ok ? cur.diagnostics : []) process.stderr.write(`${d}\n`);
         if (cur.ok && !cur.interrupted) {
-          if (cur.hasValue && !silent) {
-            const data = await resultBundle(cur.value);
+          if (cur.hasValue && !silent && !hidesValue(c.code)) {
+            const notes = [];
+            const data = await resultBundle(cur.value, notes);
+            for (const n of notes) process.stderr.write(`ganbook: ${n}\n`);
             entry[2] = data['text/plain'];
             this.pub(msg, 'execute_result', { execution_count: count, data, metadata: {} });
           }
-          await this.reply(sock, msg, { status: 'ok', execution_count: count, user_expressions: {}, payload: [] });
+          await answer({ status: 'ok', execution_count: count, user_expressions: {}, payload: [] });
           return;
         }
         const err = cur.interrupted && !(cur.thrown.length && !isInterrupt(cur.thrown[0]))
@@ -514,7 +498,15 @@ function installServer(jupyter, version) {
           await new Promise((r) => setTimeout(r, 50));
           this.abortThrough = this.arrivals;
         }
-        await this.reply(sock, msg, { status: 'error', execution_count: count, ...err });
+        await answer({ status: 'error', execution_count: count, ...err });
+      } catch (e) {
+        // A fault of the kernel itself: still answer, so the front-end does not wait forever.
+        kernelLog(`execute failed: ${e && e.stack}`);
+        if (!replied) {
+          const err = { ename: 'KernelError', evalue: String(e && e.message), traceback: [`KernelError: ${e && e.message} (the kernel could not finish this cell; the next cell runs normally)`] };
+          this.pub(msg, 'error', err);
+          await answer({ status: 'error', execution_count: this.execCount, ...err });
+        }
       } finally {
         release();
       }
@@ -543,31 +535,24 @@ function installServer(jupyter, version) {
   return GanbookServer;
 }
 
+/** A complete/inspect request with its cursor_pos (code points on the wire) as a JS string index. */
+function utf16Request(c) {
+  return typeof c.code === 'string' && Number.isInteger(c.cursor_pos) ? { ...c, cursor_pos: toUtf16Offset(c.code, c.cursor_pos) } : c;
+}
+/** tslab's complete reply with its cursor_start/end (JS string indices) as code points. */
+function codePointReply(code, r) {
+  if (!r || typeof code !== 'string') return r;
+  const out = { ...r };
+  for (const k of ['cursor_start', 'cursor_end']) if (Number.isInteger(out[k])) out[k] = toCodePointOffset(code, out[k]);
+  return out;
+}
+
 function settle(promise, ms) {
   let timer;
   return Promise.race([
     Promise.resolve(promise).then(() => true, () => true),
     new Promise((r) => { timer = setTimeout(() => r(false), ms); }),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** text/plain always; rich MIME types when the library is loaded and knows the value. */
-async function resultBundle(value) {
-  let data = null;
-  const display = globalThis[DISPLAY_KEY];
-  // Without lib/display/show.ts loaded, objects that display themselves still do.
-  const rich = display && typeof display.resultBundle === 'function' ? display.resultBundle
-    : (v) => (v && typeof v.toMimeBundle === 'function' ? v.toMimeBundle() : null);
-  {
-    try { data = await rich(value); } catch (e) {
-      data = null;
-      process.stderr.write(`ganbook: rich display failed (${e && e.message}); showing text\n`);
-    }
-  }
-  const out = { ...(data || {}) };
-  for (const [mime, v] of Object.entries(out)) if (v instanceof Uint8Array) out[mime] = Buffer.from(v).toString('base64');
-  if (typeof out['text/plain'] !== 'string') out['text/plain'] = util.inspect(value);
-  return out;
 }
 
 /** After tslab's startKernel: drop its SIGINT listener (it stops waiting at once; ours gives a grace). */

@@ -533,7 +533,14 @@ export class GanTrainer {
       }
       const why = stopped;
       await emit((cb) => cb.onFitStop?.(why, this));
-      if (stopped === 'interrupted') message = `Interrupted at step ${this.stepCount}; checkpoint written. Continue with trainer.fit() or GanTrainer.resume(runDir, data).`;
+      if (stopped === 'interrupted') {
+        // Said where the user looks (the cell's output), not only in the result: the kernel shows the cell as interrupted.
+        const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+        const saved = this.lastCheckpoint ? `checkpoint ${rel(this.lastCheckpoint)} written` : 'nothing saved (no run folder: runsDir null)';
+        const resume = this.run ? `, or in a new kernel GanTrainer.resume('${rel(this.run.dir)}', data)` : '';
+        message = `Interrupted at step ${this.stepCount}; ${saved}. Continue with await trainer.fit({ steps })${resume}.`;
+        console.warn(`ganbook: ${message}`);
+      }
       if (live) {
         await live.progress(progress(stopped === 'completed' ? 'done' : stopped));
         await live.losses(this.history, true);

@@ -46,7 +46,8 @@ describe('ganbook kernel protocol', () => {
     expect(c.implementation_version).toMatch(/tslab 1\.0\.22/);
     expect(c.language_info).toMatchObject({ name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' });
     expect(c.language_info.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(c.language_info.codemirror_mode).toMatchObject({ mode: 'typescript' });
+    // A plain mode name: strict clients (the Rust runtimelib) reject tslab's `{ mode }` object.
+    expect(c.language_info.codemirror_mode).toBe('typescript');
     expect(c.banner).toContain('TypeScript');
   });
 
@@ -184,6 +185,45 @@ describe('ganbook kernel protocol', () => {
     expect(insp.data['text/plain']).toContain('alpha: number');
     expect((await k.request('is_complete', { code: 'function f() {' })).content.status).toBe('incomplete');
     expect((await k.request('is_complete', { code: 'const a = 1;' })).content.status).toBe('complete');
+  });
+
+  it('counts completion and inspection offsets in code points, as protocol 5.2+ does', async () => {
+    // '😀' is one code point (two UTF-16 units): `Math.ma` starts at code point 11, the cursor is at 13.
+    const code = "'😀😀';\nMath.ma";
+    expect([...code].length).toBe(13);
+    const comp = (await k.request('complete', { code, cursor_pos: 13 })).content;
+    expect(comp).toMatchObject({ status: 'ok', cursor_start: 11, cursor_end: 13 });
+    expect(comp.matches).toContain('max');
+    const insp = (await k.request('inspect', { code: "'😀😀'; Math", cursor_pos: 9, detail_level: 0 })).content;
+    expect(insp).toMatchObject({ status: 'ok', found: true });
+    expect(insp.data['text/plain']).toMatch(/Math/);
+  });
+
+  it('hides the value of a cell ending in a semicolon (as IPython), not of one ending in an expression', async () => {
+    const hidden = await k.execute('6 * 7; // a comment after the semicolon');
+    expect(hidden.reply.content.status).toBe('ok');
+    expect(ofType(hidden, 'execute_result')).toHaveLength(0);
+    const shown = await k.execute("const semi = 'a;';\n`${semi};`");
+    expect(only(shown, 'execute_result').data['text/plain']).toBe("'a;;'");
+  });
+
+  it('answers every cell even when its value cannot be displayed, and runs the next cell', async () => {
+    const cells: [string, RegExp][] = [
+      ["({ [Symbol.for('nodejs.util.inspect.custom')]() { throw new Error('inspect boom'); } })", /could not be displayed: util\.inspect threw "inspect boom"/],
+      ["({ get [Symbol.toStringTag](): string { throw new Error('tag boom'); }, [Symbol.for('nodejs.util.inspect.custom')]() { throw new Error('inspect boom'); } })", /value \(could not be displayed/],
+      ["({ toMimeBundle: () => ({ 'application/json': { n: 10n } }), toString: () => 'big' })", /toMimeBundle/],
+      ["const loop: any = { name: 'loop' }; loop.self = loop;\n({ toMimeBundle: () => ({ 'application/json': loop, 'text/plain': 'a loop' }) })", /^a loop$/],
+    ];
+    for (const [code, text] of cells) {
+      const r = await k.execute(code);
+      expect(r.reply.content.status, code).toBe('ok');
+      expect(r.idle).toBe(true);
+      expect(only(r, 'execute_result').data['text/plain'], code).toMatch(text);
+      const next = await k.execute('1 + 1');
+      expect(only(next, 'execute_result').data['text/plain']).toBe('2');
+    }
+    const dropped = await k.execute("({ toMimeBundle: () => ({ 'application/json': { n: 10n } }) })");
+    expect(streamText(dropped, 'stderr')).toMatch(/dropped the application\/json view: it cannot be sent as JSON \(.*BigInt/);
   });
 
   it('resolves bare package ids in local modules to npm packages, and folder imports to index.ts', async () => {

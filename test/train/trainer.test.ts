@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tf, type Tensor, type Tensor4D } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { conditionalGan, dcgan, fcGan, wganGp, type GanConfig } from '../../lib/models/config';
@@ -185,11 +185,16 @@ describe('fit() and the kernel interrupt', () => {
     const gan = buildGan(tinyDcgan());
     const t = new GanTrainer(gan, data, { ...base, runsDir: path.join(tmp, 'kernel-abort'), checkpointEvery: 0 });
     resetInterrupt();
+    const warn = vi.spyOn(console, 'warn');
     const r = await t.fit({ steps: 50, callbacks: [{ onStepEnd: (log) => { if (log.step === 3) requestInterrupt(); } }] });
     resetInterrupt();
     expect(r.stopped).toBe('interrupted');
     expect(r.step).toBe(3);
     expect(r.lastCheckpoint).toMatch(/step-00000003$/);
+    // The cell's output says where it stopped and how to go on (the kernel shows only "interrupted").
+    expect(r.message).toMatch(/^Interrupted at step 3; checkpoint \S*kernel-abort\S*step-00000003 written\. Continue with await trainer\.fit\(\{ steps \}\), or in a new kernel GanTrainer\.resume\('\S*kernel-abort\S*', data\)\.$/);
+    expect(warn).toHaveBeenCalledWith(`ganbook: ${r.message}`);
+    warn.mockRestore();
     t.dispose(); disposeGan(gan);
   });
 });
