@@ -36,27 +36,20 @@ function sender(sock, log) {
   return (frames) => { chain = chain.then(() => sock.send(frames)).catch((e) => log(`send failed: ${e}`)); return chain; };
 }
 
+/** Walks `text` by code point until `stop(utf16Index, codePointIndex)`; returns both indices. */
+function walk(text, stop) {
+  let i = 0, n = 0;
+  while (i < text.length && !stop(i, n)) { i += text.codePointAt(i) > 0xffff ? 2 : 1; n += 1; }
+  return { i, n };
+}
+
 /**
  * A protocol offset (Unicode code points, messaging ≥ 5.2) into `text` as a JavaScript string
  * index (UTF-16 code units): '😀' is one code point but two code units.
  */
-function toUtf16Offset(text, codePoints) {
-  let i = 0;
-  for (let n = 0; n < codePoints && i < text.length; n++) {
-    const c = text.codePointAt(i);
-    i += c > 0xffff ? 2 : 1;
-  }
-  return i;
-}
+function toUtf16Offset(text, codePoints) { return walk(text, (_i, n) => n >= codePoints).i; }
 
 /** A JavaScript string index into `text` as a protocol offset (code points). */
-function toCodePointOffset(text, utf16) {
-  let n = 0;
-  for (let i = 0; i < utf16 && i < text.length; n++) {
-    const c = text.codePointAt(i);
-    i += c > 0xffff ? 2 : 1;
-  }
-  return n;
-}
+function toCodePointOffset(text, utf16) { return walk(text, (i) => i >= utf16).n; }
 
 module.exports = { DELIM, sign, parseMessage, sender, toUtf16Offset, toCodePointOffset };
