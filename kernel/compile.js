@@ -68,8 +68,10 @@ function createCompilePath({ rootDir, libDirs = libraryDirs(rootDir), cacheDir =
         const keep = checkAll ? files : files.filter((sf) => !isLibrary(sf.fileName) || editedSinceStart(sf.fileName));
         return ts.getPreEmitDiagnosticsOfFiles(program, keep);
       },
-      createWatchCompilerHost(...args) {
-        const host = ts.createWatchCompilerHost(...args);
+      createWatchCompilerHost(rootFiles, ...args) {
+        // Cells also see the kernel's globals (prompt/input): kernel/cell-globals.d.ts.
+        const roots = Array.isArray(rootFiles) ? [...rootFiles, path.join(__dirname, 'cell-globals.d.ts')] : rootFiles;
+        const host = ts.createWatchCompilerHost(roots, ...args);
         const createProgram = host.createProgram;
         host.createProgram = (...pa) => {
           const builder = createProgram(...pa);

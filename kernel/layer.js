@@ -34,6 +34,8 @@ const Module = require('module');
 const { createCompilePath, lazyConverters, warm } = require('./compile');
 const { DELIM, sign, parseMessage, sender, toUtf16Offset, toCodePointOffset } = require('./protocol');
 const { resultBundle, hidesValue } = require('./results');
+const { CommManager } = require('./comms');
+const KERNEL_KEY = Symbol.for('ganbook.kernel');
 
 /** The kernel's own log (the process' real stderr, i.e. Jupyter's server log), never a cell's output. */
 const rawStderrWrite = process.stderr.write.bind(process.stderr);
@@ -314,13 +316,59 @@ function installServer(jupyter, version) {
       this.history = [];
       this.pending = null; // promise of an interrupted cell that had not settled
       state.server = this;
+      this.runningMsg = null; // the execute_request of the running cell (stdin goes to its client)
+      this.pendingInput = null;
+      this.commParent = null; // parent header of kernel-originated comm messages
+      this.comms = new CommManager({
+        publish: (type, content, metadata, buffers) => this.send(this.iopub, this.commParent || { header: {} }, type, content, { metadata, buffers }),
+        log: kernelLog,
+      });
+      // What kernel code (lib/widgets, prompt/input) reaches; lib/ never imports kernel/.
+      globalThis[KERNEL_KEY] = { comms: this.comms, input: (message, options) => this.input(message, options) };
+      for (const name of ['prompt', 'input']) {
+        Object.defineProperty(globalThis, name, { configurable: true, writable: true, value: (message, options) => this.input(message, options) });
+      }
       // tslab's own SIGINT listener (added after this) is removed by the entry point; see install().
       const onSigint = () => this.interrupt();
       onSigint.__ganbook = true;
       process.on('SIGINT', onSigint);
     }
 
-    send(sock, parent, msgType, content, { metadata = {}, identities } = {}) {
+    async init() {
+      await super.init();
+      this.readStdin();
+    }
+
+    /** input_reply messages from the front-end's stdin channel resolve the pending input(). */
+    readStdin() {
+      (async () => {
+        for await (const frames of this.stdin) {
+          let msg;
+          try { msg = parseMessage(this.connInfo.key, frames); } catch (e) { kernelLog(`dropped a stdin message: ${e.message}`); continue; }
+          const pending = this.pendingInput;
+          if (msg.header.msg_type === 'input_reply' && pending) {
+            this.pendingInput = null;
+            pending.resolve(String(msg.content.value ?? ''));
+          } else kernelLog(`unexpected stdin message ${msg.header.msg_type}`);
+        }
+      })().catch((e) => kernelLog(`stdin reader stopped: ${e && e.message}`));
+    }
+
+    /** Python's input(): an input_request to the running cell's front-end, resolved by its input_reply. */
+    input(message = '', { password = false } = {}) {
+      const msg = this.runningMsg;
+      if (!msg) return Promise.reject(new Error('prompt()/input() ask through the front-end while a cell runs; call it from a cell.'));
+      if (!msg.content.allow_stdin) {
+        return Promise.reject(new Error('This front-end does not accept input (allow_stdin is false, e.g. a notebook run by nbconvert or `npm run notebooks`): put the value in the code instead.'));
+      }
+      if (this.pendingInput) return Promise.reject(new Error('Another prompt()/input() is already waiting for an answer; await it first.'));
+      return new Promise((resolve, reject) => {
+        this.pendingInput = { resolve, reject };
+        this.send(this.stdin, msg, 'input_request', { prompt: String(message), password: Boolean(password) }, { identities: msg.identities });
+      });
+    }
+
+    send(sock, parent, msgType, content, { metadata = {}, identities, buffers = [] } = {}) {
       if (!this.senders) this.senders = new Map();
       if (!this.senders.has(sock)) this.senders.set(sock, sender(sock, kernelLog));
       const header = {
@@ -329,7 +377,8 @@ function installServer(jupyter, version) {
       };
       const parts = [header, parent.header, metadata, content].map((p) => JSON.stringify(p));
       const ids = identities ?? (sock === this.iopub ? [Buffer.from(`kernel.${kernelSession}.${msgType}`)] : parent.identities);
-      return this.senders.get(sock)([...ids, DELIM, sign(this.connInfo.key, parts), ...parts]);
+      const bufs = (buffers || []).map((b) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b)));
+      return this.senders.get(sock)([...ids, DELIM, sign(this.connInfo.key, parts), ...parts, ...bufs]);
     }
     pub(parent, msgType, content) { return this.send(this.iopub, parent, msgType, content); }
     reply(sock, parent, content) { return this.send(sock, parent, parent.header.msg_type.replace(/_request$/, '_reply'), content); }
@@ -348,7 +397,10 @@ function installServer(jupyter, version) {
           case 'inspect_request': this.reply(sock, msg, this.safe(() => this.handler.handleInspect(utf16Request(msg.content)))); break;
           case 'complete_request': this.reply(sock, msg, this.safe(() => codePointReply(msg.content.code, this.handler.handleComplete(utf16Request(msg.content))))); break;
           case 'history_request': this.reply(sock, msg, this.historyReply(msg.content)); break;
-          case 'comm_info_request': this.reply(sock, msg, { status: 'ok', comms: {} }); break;
+          case 'comm_info_request': this.reply(sock, msg, this.comms.info(msg.content.target_name)); break;
+          case 'comm_open': this.commParent = msg; this.comms.handleOpen(msg); break;
+          case 'comm_msg': this.commParent = msg; this.comms.handleMsg(msg); break;
+          case 'comm_close': this.commParent = msg; this.comms.handleClose(msg); break;
           case 'interrupt_request': this.interrupt(); this.reply(sock, msg, { status: 'ok' }); break;
           case 'shutdown_request':
             this.reply(sock, msg, { status: 'ok', restart: Boolean(msg.content.restart) });
@@ -399,6 +451,11 @@ function installServer(jupyter, version) {
      */
     interrupt() {
       abortCurrent();
+      if (this.pendingInput) {
+        const p = this.pendingInput;
+        this.pendingInput = null;
+        p.reject(Object.assign(new Error('Interrupted while waiting for input'), { name: 'KeyboardInterrupt' }));
+      }
       const cur = this.running;
       if (!cur || !state.executor) return;
       cur.interrupted = true;
@@ -472,7 +529,10 @@ function installServer(jupyter, version) {
         const edited = state.compile ? state.compile.refresh() : [];
         if (edited.length) kernelLog(`library edited (${edited.map((f) => path.relative(state.rootDir, f)).join(', ')}): reloading lib/ at the next import`);
         await new Promise((r) => setImmediate(r)); // flush execute_input before a long synchronous cell
-        const cur = await this.run(c.code);
+        this.runningMsg = msg;
+        this.commParent = msg;
+        let cur;
+        try { cur = await this.run(c.code); } finally { this.runningMsg = null; }
         for (const d of cur.ok ? cur.diagnostics : []) process.stderr.write(`${d}\n`);
         if (cur.ok && !cur.interrupted) {
           if (cur.hasValue && !silent && !hidesValue(c.code)) {

@@ -11,8 +11,9 @@ const { root, venvBin, jupyterEnv } = require('../../scripts/env') as { root: st
 
 export interface Msg { msg_type: string; parent_msg_id: string; header: Record<string, unknown>; content: Record<string, any> }
 /** interruptAfter: seconds (counted from the first stdout containing interruptOn, if given); interruptBy: the kernelspec's interrupt_mode (jupyter_client) or an interrupt_request. */
-export interface ExecOptions { interruptAfter?: number; interruptOn?: string; interruptBy?: 'kernelspec' | 'message'; stopOnError?: boolean; timeout?: number }
-export interface ExecResult { reply: Msg; iopub: Msg[]; idle: boolean }
+export interface ExecOptions { allowStdin?: boolean; inputs?: string[]; interruptAfter?: number; interruptOn?: string; interruptBy?: 'kernelspec' | 'message'; stopOnError?: boolean; timeout?: number }
+export interface ExecResult { reply: Msg; iopub: Msg[]; idle: boolean; stdin: Msg[] }
+export interface ShellResult { reply: Msg | null; iopub: (Msg & { buffers: string[] })[]; idle: boolean }
 
 export class Kernel {
   private lines: AsyncIterableIterator<string>;
@@ -46,7 +47,14 @@ export class Kernel {
       ...(opts.interruptAfter != null ? { interrupt_after: opts.interruptAfter } : {}),
       ...(opts.interruptOn != null ? { interrupt_on: opts.interruptOn } : {}),
       ...(opts.stopOnError != null ? { stop_on_error: opts.stopOnError } : {}),
+      ...(opts.allowStdin != null ? { allow_stdin: opts.allowStdin } : {}),
+      ...(opts.inputs ? { inputs: opts.inputs } : {}),
     });
+  }
+
+  /** Sends any shell message (comm_open, comm_msg, comm_info_request, ...); buffers in base64. */
+  shell(msgType: string, content: Record<string, unknown>, buffers: string[] = []): Promise<ShellResult> {
+    return this.call({ op: 'shell', msg_type: msgType, content, buffers });
   }
 
   async execute(code: string, opts: ExecOptions = {}): Promise<ExecResult> {

@@ -8,6 +8,10 @@ command per line on stdin, answers one JSON line on stdout:
       after N seconds (jupyter_client's interrupt_kernel, per the kernelspec's interrupt_mode),
       then returns for each request its shell reply and its iopub messages up to `idle`.
   {"op": "request", "type": "kernel_info"|"history"|"complete"|"inspect"|"is_complete", "args": {...}}
+  {"op": "shell", "msg_type": "comm_open"|"comm_msg"|..., "content": {...}, "buffers": [base64...]?}
+      sends any shell message; returns its reply (for *_request types) and its iopub messages up to idle.
+  execute also takes "allow_stdin": bool and "inputs": [...] (answers to input_request, in order;
+      the input_request messages are returned under "stdin").
   {"op": "shutdown"}
 """
 import json
@@ -53,8 +57,11 @@ def main():
             kwargs = {}
             if "stop_on_error" in cmd:
                 kwargs["stop_on_error"] = cmd["stop_on_error"]
+            if "allow_stdin" in cmd:
+                kwargs["allow_stdin"] = cmd["allow_stdin"]
+            inputs = list(cmd.get("inputs", []))
             ids = [kc.execute(code, **kwargs) for code in cmd["codes"]]
-            results = {i: {"reply": None, "iopub": [], "idle": False} for i in ids}
+            results = {i: {"reply": None, "iopub": [], "idle": False, "stdin": []} for i in ids}
             def interrupt():
                 if cmd.get("interrupt_by") == "message":
                     kc.control_channel.send(kc.session.msg("interrupt_request", {}))
@@ -92,6 +99,16 @@ def main():
                         marker_seen = float("inf")
                 try:
                     while True:
+                        q = kc.stdin_channel.get_msg(timeout=0.001)
+                        pid = q["parent_header"].get("msg_id")
+                        if pid in results:
+                            results[pid]["stdin"].append(clean(q))
+                        if q["header"]["msg_type"] == "input_request" and inputs:
+                            kc.input(inputs.pop(0))
+                except Exception:
+                    pass
+                try:
+                    while True:
                         r = kc.get_shell_msg(timeout=0.01)
                         pid = r["parent_header"].get("msg_id")
                         if pid in results:
@@ -99,6 +116,33 @@ def main():
                 except Exception:
                     pass
             res = [results[i] for i in ids]
+        elif op == "shell":
+            import base64
+            msg = kc.session.msg(cmd["msg_type"], cmd.get("content", {}))
+            bufs = [base64.b64decode(b) for b in cmd.get("buffers", [])]
+            kc.shell_channel.send(msg) if not bufs else kc.session.send(kc.shell_channel.socket, msg, buffers=bufs)
+            msg_id = msg["header"]["msg_id"]
+            res = {"reply": None, "iopub": [], "idle": False}
+            want_reply = cmd["msg_type"].endswith("_request")
+            deadline = time.time() + cmd.get("timeout", 30)
+            while time.time() < deadline and not (res["idle"] and (res["reply"] or not want_reply)):
+                try:
+                    m = kc.get_iopub_msg(timeout=0.05)
+                    if m["parent_header"].get("msg_id") == msg_id:
+                        c = clean(m)
+                        c["buffers"] = [base64.b64encode(bytes(b)).decode() for b in m.get("buffers", [])]
+                        res["iopub"].append(c)
+                        if m["header"]["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                            res["idle"] = True
+                except Exception:
+                    pass
+                if want_reply and not res["reply"]:
+                    try:
+                        r = kc.get_shell_msg(timeout=0.01)
+                        if r["parent_header"].get("msg_id") == msg_id:
+                            res["reply"] = clean(r)
+                    except Exception:
+                        pass
         else:
             kind = cmd["type"]
             fn = {"kernel_info": kc.kernel_info, "history": kc.history, "complete": kc.complete,
