@@ -9,6 +9,9 @@ export { show, showLive, toMimeBundle } from './display/show';
 export type { DisplayHandle, ShowOptions, Displayable } from './display/show';
 export { publish, inKernel, setFallbackSink } from './display/sink';
 export { resultBundle, isImageTensor } from './display/show';
+// widgets (issue 16)
+export { Widget, IntSlider, FloatSlider, Dropdown, Button, Label, HTML, Image, HBox, VBox, latentExplorer, runExplorer, trainingControls, slerp } from './widgets/index';
+export type { ExplorableGenerator, SliderOptions } from './widgets/index';
 export { interruptSignal, requestInterrupt, resetInterrupt, throwIfInterrupted, interruptedError, interruptibleSleep } from './display/interrupt';
 export { table, Table } from './plot/table';
 export type { TableOptions } from './plot/table';

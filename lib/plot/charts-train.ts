@@ -31,7 +31,8 @@ export function lossChart(history: LossPoint[], opts: { title?: string; maxPoint
     data: { values },
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'training step' },
+      // Steps are whole numbers: no 1.2, 1.4 ticks on short runs.
+      x: { field: 'step', type: 'quantitative', title: 'training step', axis: { format: 'd', tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative', title: 'loss (nats)' },
       color: { field: 'loss', type: 'nominal', title: null },
     },

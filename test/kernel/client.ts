@@ -9,11 +9,11 @@ import * as readline from 'readline';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { root, venvBin, jupyterEnv } = require('../../scripts/env') as { root: string; venvBin: string; jupyterEnv: (e?: Record<string, string>) => NodeJS.ProcessEnv };
 
-export interface Msg { msg_type: string; parent_msg_id: string; header: Record<string, unknown>; content: Record<string, any> }
+export interface Msg { msg_type: string; parent_msg_id: string; header: Record<string, unknown>; content: Record<string, any>; metadata: Record<string, any>; buffers: string[] }
 /** interruptAfter: seconds (counted from the first stdout containing interruptOn, if given); interruptBy: the kernelspec's interrupt_mode (jupyter_client) or an interrupt_request. */
 export interface ExecOptions { allowStdin?: boolean; inputs?: string[]; interruptAfter?: number; interruptOn?: string; interruptBy?: 'kernelspec' | 'message'; stopOnError?: boolean; timeout?: number }
 export interface ExecResult { reply: Msg; iopub: Msg[]; idle: boolean; stdin: Msg[] }
-export interface ShellResult { reply: Msg | null; iopub: (Msg & { buffers: string[] })[]; idle: boolean }
+export interface ShellResult { reply: Msg | null; iopub: Msg[]; idle: boolean }
 
 export class Kernel {
   private lines: AsyncIterableIterator<string>;
@@ -50,6 +50,11 @@ export class Kernel {
       ...(opts.allowStdin != null ? { allow_stdin: opts.allowStdin } : {}),
       ...(opts.inputs ? { inputs: opts.inputs } : {}),
     });
+  }
+
+  /** iopub messages of any parent, until a comm_msg for `untilComm` arrives (or `timeout` s). */
+  iopub(untilComm?: string, timeout = 10): Promise<Msg[]> {
+    return this.call({ op: 'iopub', ...(untilComm ? { until_comm: untilComm } : {}), timeout });
   }
 
   /** Sends any shell message (comm_open, comm_msg, comm_info_request, ...); buffers in base64. */

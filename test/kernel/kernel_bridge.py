@@ -8,6 +8,8 @@ command per line on stdin, answers one JSON line on stdout:
       after N seconds (jupyter_client's interrupt_kernel, per the kernelspec's interrupt_mode),
       then returns for each request its shell reply and its iopub messages up to `idle`.
   {"op": "request", "type": "kernel_info"|"history"|"complete"|"inspect"|"is_complete", "args": {...}}
+  {"op": "iopub", "until_comm": ID?, "timeout": 10?}
+      iopub messages of any parent (also those other ops skipped), until a comm_msg for ID arrives.
   {"op": "shell", "msg_type": "comm_open"|"comm_msg"|..., "content": {...}, "buffers": [base64...]?}
       sends any shell message; returns its reply (for *_request types) and its iopub messages up to idle.
   execute also takes "allow_stdin": bool and "inputs": [...] (answers to input_request, in order;
@@ -23,8 +25,13 @@ from jupyter_client.manager import KernelManager
 
 
 def clean(msg):
+    import base64
     return {"msg_type": msg["header"]["msg_type"], "parent_msg_id": msg["parent_header"].get("msg_id"),
-            "header": msg["header"], "content": msg["content"]}
+            "header": msg["header"], "content": msg["content"], "metadata": msg.get("metadata", {}),
+            "buffers": [base64.b64encode(bytes(b)).decode() for b in msg.get("buffers", [])]}
+
+
+STRAY = []  # iopub messages no op was waiting for (e.g. comm updates sent after a request went idle)
 
 
 def main():
@@ -116,6 +123,19 @@ def main():
                 except Exception:
                     pass
             res = [results[i] for i in ids]
+        elif op == "iopub":
+            got = list(STRAY)
+            STRAY.clear()
+            want = cmd.get("until_comm")
+            done = lambda: want is None or any(m["msg_type"] == "comm_msg" and m["content"].get("comm_id") == want for m in got)
+            deadline = time.time() + cmd.get("timeout", 10)
+            while time.time() < deadline and not done():
+                try:
+                    got.append(clean(kc.get_iopub_msg(timeout=0.05)))
+                except Exception:
+                    if want is None:
+                        break
+            res = got
         elif op == "shell":
             import base64
             msg = kc.session.msg(cmd["msg_type"], cmd.get("content", {}))
@@ -129,11 +149,11 @@ def main():
                 try:
                     m = kc.get_iopub_msg(timeout=0.05)
                     if m["parent_header"].get("msg_id") == msg_id:
-                        c = clean(m)
-                        c["buffers"] = [base64.b64encode(bytes(b)).decode() for b in m.get("buffers", [])]
-                        res["iopub"].append(c)
+                        res["iopub"].append(clean(m))
                         if m["header"]["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
                             res["idle"] = True
+                    else:
+                        STRAY.append(clean(m))
                 except Exception:
                     pass
                 if want_reply and not res["reply"]:
