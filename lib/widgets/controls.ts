@@ -93,10 +93,10 @@ export class HTML extends Widget {
   }
 }
 
-/** An image from encoded bytes (`format` png by default); `width`/`height` are CSS sizes ('256px'). */
+/** An image from encoded bytes (`format` png by default); `width`/`height` in pixels as strings ('256'), as ipywidgets' Image. */
 export class Image extends Widget {
-  constructor(o: { value: Uint8Array; format?: 'png' | 'jpeg' | 'gif' | 'svg+xml'; width?: string; height?: string }) {
-    super({ model: 'ImageModel', view: 'ImageView' }, { value: o.value, format: o.format ?? 'png', width: o.width ?? '', height: o.height ?? '' });
+  constructor(o: { value: Uint8Array; format?: 'png' | 'jpeg' | 'gif' | 'svg+xml'; width?: string; height?: string; layout?: WidgetState }) {
+    super({ model: 'ImageModel', view: 'ImageView', layout: o.layout }, { value: o.value, format: o.format ?? 'png', width: o.width ?? '', height: o.height ?? '' });
   }
   get value(): Uint8Array { return this.get<Uint8Array>('value'); }
   set value(v: Uint8Array) { this.set({ value: v }); }

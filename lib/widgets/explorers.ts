@@ -74,7 +74,9 @@ export function latentExplorer(g: ExplorableGenerator, opts: { dims?: number; sc
     });
     try { return await toPng(img, { range: [-1, 1], scale, pad: 0 }); } finally { img.dispose(); }
   };
-  const image = new Image({ value: new Uint8Array(0), width: '' });
+  // Not stretched to the controls' height by the flex box around it.
+  const [h, w] = (model.outputs[0].shape as number[]).slice(1, 3);
+  const image = new Image({ value: new Uint8Array(0), width: String(w * scale), height: String(h * scale), layout: { align_self: 'flex-start' } });
   let pending: Promise<void> = Promise.resolve();
   const update = () => { pending = pending.then(async () => { image.value = await render(); }).catch((e) => console.error(`latentExplorer: ${e.message}`)); };
   for (const w of [seedA, seedB, t, ...shifts]) w.observe('value', update);

@@ -55,14 +55,15 @@ export class Widget {
   private closed = false;
 
   /**
-   * @param model `_model_name` / `_view_name` and their module (`@jupyter-widgets/controls` or `/base`).
+   * @param model `_model_name` / `_view_name` and their module (`@jupyter-widgets/controls` or `/base`);
+   *   `layout`: CSS layout attributes (ipywidgets' Layout names: `width`, `align_self`, `margin`, …).
    * @param state initial attributes; `Uint8Array` values travel as binary buffers.
    * @throws Error outside the ganbook kernel (no front-end to talk to).
    */
-  constructor(model: { model: string; view: string | null; base?: boolean }, state: WidgetState) {
+  constructor(model: { model: string; view: string | null; base?: boolean; layout?: WidgetState }, state: WidgetState) {
     const api = kernelApi();
     const mod = model.base ? BASE : CONTROLS;
-    const layout = model.base ? null : new Layout();
+    const layout = model.base ? null : new Layout(model.layout);
     this.state = {
       _model_module: mod.module, _model_module_version: mod.version, _model_name: model.model,
       _view_module: mod.module, _view_module_version: mod.version, _view_name: model.view, _view_count: null,

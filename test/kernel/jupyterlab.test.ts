@@ -3,19 +3,17 @@
  * in `jupyter nbconvert --to html` (the SVG fallback is in the page) and in JupyterLab
  * (vega-embed draws the vega-lite output; checked in headless Chromium with a screenshot).
  */
-import { spawn, type ChildProcess } from 'child_process';
-import * as crypto from 'crypto';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, startLab, type Lab } from './lab';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { root, venvBin, jupyterEnv } = require('../../scripts/env') as { root: string; venvBin: string; jupyterEnv: (e?: Record<string, string>) => NodeJS.ProcessEnv };
 
 const dir = path.join(root, 'out', 'test-lab');
 const rel = path.relative(root, dir);
-const chromium = process.env.GANBOOK_CHROMIUM || '/usr/bin/chromium';
 
 const spec = {
   title: 'Loss per step', width: 320, height: 160, mark: 'line',
@@ -82,27 +80,13 @@ describe('a chart cell', () => {
   });
 
   describe('in JupyterLab (headless Chromium)', () => {
-    let lab: ChildProcess | null = null;
+    let lab: Lab | null = null;
     let url = '';
-    let labLog = '';
     beforeAll(async () => {
-      const port = await new Promise<number>((resolve) => {
-        const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-      });
-      const token = crypto.randomBytes(16).toString('hex');
-      lab = spawn(path.join(venvBin, 'jupyter'), ['lab', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`,
-        `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${root}`, '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'],
-      { cwd: root, env: jupyterEnv() });
-      lab.stdout?.on('data', (d) => { labLog += String(d); });
-      lab.stderr?.on('data', (d) => { labLog += String(d); });
-      const t0 = Date.now();
-      while (!/is running at|Jupyter Server .* is running/.test(labLog)) {
-        if (Date.now() - t0 > 90_000) throw new Error(`jupyter lab did not start:\n${labLog}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      url = `http://127.0.0.1:${port}/lab/tree/${path.relative(root, executed)}?token=${token}`;
+      lab = await startLab();
+      url = lab.urlOf(path.relative(root, executed));
     }, 120_000);
-    afterAll(() => { lab?.kill('SIGTERM'); });
+    afterAll(() => { lab?.stop(); });
 
     it('draws the vega-lite chart with vega-embed and the table', async () => {
       const { chromium: pw } = await import('playwright-core');
