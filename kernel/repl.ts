@@ -2,8 +2,10 @@
  * `npm run repl`: a TypeScript REPL (ts-node) with the ganbook library preloaded: `tf`, `show`
  * and every export of lib/index. Top-level `await` and Tab completion work; `show(x)` writes
  * PNG/SVG/HTML files under out/repl/, prints their paths, and draws pictures inline in kitty and
- * iTerm2-compatible terminals. Ctrl+C while a command runs aborts `interruptSignal()` (training
- * loops stop at the next step); Ctrl+C at an empty prompt twice, or `.exit`, leaves.
+ * iTerm2-compatible terminals. Ctrl+C while a command runs stops it: a synchronous statement
+ * (`while (true) { n++ }`) is broken off where it is, awaited work sees `interruptSignal()` abort
+ * (training loops stop at the next step and write a checkpoint); either way the prompt returns and
+ * every variable is kept. Ctrl+C at an empty prompt twice, or `.exit`, leaves.
  *
  *   npm run repl
  *   ganbook> const x = tf.randomUniform([16, 28, 28, 1]);
@@ -12,6 +14,7 @@
  */
 import * as path from 'path';
 import * as repl from 'repl';
+import * as vm from 'vm';
 import { createRepl, create } from 'ts-node';
 import * as lib from '../lib/index';
 import { fileSink, detectInlineProtocol } from '../lib/display/file-sink';
@@ -36,7 +39,22 @@ const server = repl.start({
   ignoreUndefined: true,
   eval(code, context, file, cb) {
     resetInterrupt();
-    service.nodeEval(code, context, file, cb);
+    // As Node's own REPL with breakEvalOnSigint (not available with a custom eval): while the code
+    // runs synchronously, Ctrl+C must be a real SIGINT (a terminal in raw mode turns it into a
+    // keypress nobody reads while the event loop is blocked) and the script must break on it.
+    const stdin = process.stdin as NodeJS.ReadStream & { isRaw?: boolean };
+    const raw = Boolean(stdin.isTTY && stdin.isRaw);
+    if (raw) stdin.setRawMode(false);
+    const run = vm.Script.prototype.runInThisContext;
+    vm.Script.prototype.runInThisContext = function (this: vm.Script, opts?: vm.RunningScriptOptions) {
+      return run.call(this, { ...opts, breakOnSigint: true });
+    };
+    try {
+      service.nodeEval(code, context, file, cb);
+    } finally {
+      vm.Script.prototype.runInThisContext = run;
+      if (raw) stdin.setRawMode(true);
+    }
   },
 });
 Object.assign(globalThis, lib);

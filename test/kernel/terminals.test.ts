@@ -11,18 +11,21 @@ import { describe, expect, it } from 'vitest';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { root, venvBin, jupyterEnv } = require('../../scripts/env') as { root: string; venvBin: string; jupyterEnv: (e?: Record<string, string>) => NodeJS.ProcessEnv };
 
-/** Runs the REPL, sending each command only after the previous one printed `expect`. */
-async function repl(steps: Array<[string, RegExp]>, env: Record<string, string>): Promise<string> {
-  const p = spawn(process.execPath, [path.join(root, 'node_modules', 'ts-node', 'dist', 'bin.js'), '--transpile-only', 'kernel/repl.ts'], {
-    cwd: root, env: { ...process.env, ...env },
+/** Runs the REPL, sending each command only after the previous one printed `expect`; a third element sends SIGINT (Ctrl+C) that many ms after the command. */
+async function repl(steps: Array<[string, RegExp] | [string, RegExp, number]>, env: Record<string, string>): Promise<string> {
+  // As `npm run repl` starts it (the launcher filters TensorFlow's start-up notices from stderr).
+  // Its own process group, so Ctrl+C can reach the group as a terminal sends it.
+  const p = spawn(process.execPath, [path.join(root, 'kernel', 'repl-launch.js')], {
+    cwd: root, env: { ...process.env, ...env }, detached: true,
   });
   let out = '';
   p.stdout.on('data', (d) => { out += String(d); });
   p.stderr.on('data', (d) => { out += String(d); });
   try {
-    for (const [cmd, want] of steps) {
+    for (const [cmd, want, sigintAfter] of steps) {
       const from = out.length;
       p.stdin.write(`${cmd}\n`);
+      if (sigintAfter !== undefined) setTimeout(() => process.kill(-p.pid!, 'SIGINT'), sigintAfter);
       const t0 = Date.now();
       while (!want.test(out.slice(from))) {
         if (Date.now() - t0 > 60_000) throw new Error(`REPL: no ${want} after ${JSON.stringify(cmd)}; output:\n${out}`);
@@ -32,7 +35,7 @@ async function repl(steps: Array<[string, RegExp]>, env: Record<string, string>)
     return out;
   } finally {
     p.stdin.end();
-    p.kill();
+    try { process.kill(-p.pid!, 'SIGTERM'); } catch { /* already gone */ }
   }
 }
 
@@ -54,6 +57,15 @@ describe('npm run repl', () => {
     // kitty graphics protocol: the tensor's PNG and the chart rasterised from its SVG
     expect(out.match(/\x1b_Gf=100,a=T,m=[01];/g)?.length).toBeGreaterThanOrEqual(2);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Ctrl+C stops a running synchronous statement, keeps the variables and the prompt; no TensorFlow start-up notice', async () => {
+    const out = await repl([
+      ['const before = 41 + 1; before', /42/],
+      ['let spins = 0; while (true) { spins++ }', /interrupted by `SIGINT`/, 1500],
+      ['[before, spins > 1000]', /\[ 42, true \]/],
+    ], {});
+    expect(out).not.toMatch(/oneDNN custom operations/);
   });
 });
 
