@@ -394,7 +394,7 @@ function installServer(jupyter, version) {
           case 'kernel_info_request': this.reply(sock, msg, this.kernelInfo()); break;
           case 'execute_request': await this.execute(sock, msg); break;
           case 'is_complete_request': this.reply(sock, msg, this.safe(() => this.handler.handleIsComplete(msg.content))); break;
-          case 'inspect_request': this.reply(sock, msg, this.safe(() => this.handler.handleInspect(utf16Request(msg.content)))); break;
+          case 'inspect_request': this.reply(sock, msg, this.safe(() => this.inspect(utf16Request(msg.content)))); break;
           case 'complete_request': this.reply(sock, msg, this.safe(() => codePointReply(msg.content.code, this.handler.handleComplete(utf16Request(msg.content))))); break;
           case 'history_request': this.reply(sock, msg, this.historyReply(msg.content)); break;
           case 'comm_info_request': this.reply(sock, msg, this.comms.info(msg.content.target_name)); break;
@@ -414,6 +414,25 @@ function installServer(jupyter, version) {
       if (terminated) {
         try { this.close(); } finally { setTimeout(() => process.exit(0), 200).unref(); }
       }
+    }
+
+    /**
+     * tslab's inspection, plus: inside a call's parentheses (`new GanTrainer(|`) the callee is
+     * inspected, as IPython's Shift+Tab does; and the documentation also comes as text/markdown
+     * (signature in a TypeScript code block), so front-ends render its code examples.
+     */
+    inspect(c) {
+      let r = this.handler.handleInspect(c);
+      if (!r.found && typeof c.code === 'string') {
+        const callee = calleeBefore(c.code, c.cursor_pos);
+        if (callee >= 0) r = this.handler.handleInspect({ ...c, cursor_pos: callee });
+      }
+      const text = r.data && r.data['text/plain'];
+      if (r.found && typeof text === 'string') {
+        const [signature, ...doc] = text.split('\n\n');
+        r = { ...r, data: { ...r.data, 'text/markdown': `\`\`\`ts\n${signature}\n\`\`\`\n\n${doc.join('\n\n')}`.trimEnd() } };
+      }
+      return r;
     }
 
     /** Runs a request handler; an exception becomes an error reply (a reply is always sent). */
@@ -593,6 +612,28 @@ function installServer(jupyter, version) {
 
   jupyter.ZmqServer = GanbookServer;
   return GanbookServer;
+}
+
+/**
+ * Inside an unclosed call `f(a, b|`: the offset of the callee's last character (`f`), else -1.
+ * Strings and nested brackets are skipped roughly (enough for a tooltip).
+ */
+function calleeBefore(code, pos) {
+  let depth = 0;
+  for (let i = Math.min(pos, code.length) - 1; i >= 0; i--) {
+    const ch = code[i];
+    if (ch === ')' || ch === ']' || ch === '}') depth++;
+    else if (ch === '(' || ch === '[' || ch === '{') {
+      if (depth === 0) {
+        if (ch !== '(') return -1;
+        let j = i - 1;
+        while (j >= 0 && /\s/.test(code[j])) j--;
+        return j >= 0 && /[\w$]/.test(code[j]) ? j : -1;
+      }
+      depth--;
+    } else if (ch === ';' && depth === 0) return -1;
+  }
+  return -1;
 }
 
 /** A complete/inspect request with its cursor_pos (code points on the wire) as a JS string index. */

@@ -199,6 +199,15 @@ describe('ganbook kernel protocol', () => {
     expect(insp.data['text/plain']).toMatch(/Math/);
   });
 
+  it('inspects the callee inside call parentheses and sends documentation as markdown too', async () => {
+    await k.execute('/** Doubles `x`.\n * ```ts\n * twice(2) // 4\n * ```\n */\nfunction twice(x: number): number { return 2 * x; }');
+    const inCall = (await k.request('inspect', { code: 'twice(1, ', cursor_pos: 9, detail_level: 0 })).content;
+    expect(inCall).toMatchObject({ status: 'ok', found: true });
+    expect(inCall.data['text/plain']).toMatch(/function twice\(x: number\): number/);
+    expect(inCall.data['text/markdown']).toBe('```ts\nfunction twice(x: number): number\n```\n\nDoubles `x`.\n```ts\ntwice(2) // 4\n```');
+    expect((await k.request('inspect', { code: 'twice(1); (', cursor_pos: 11, detail_level: 0 })).content.found).toBe(false);
+  });
+
   it('hides the value of a cell ending in a semicolon (as IPython), not of one ending in an expression', async () => {
     const hidden = await k.execute('6 * 7; // a comment after the semicolon');
     expect(hidden.reply.content.status).toBe('ok');
