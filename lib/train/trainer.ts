@@ -13,6 +13,7 @@ import { interruptSignal } from '../display/interrupt';
 import type { LossPoint } from '../plot/charts-train';
 import type { Gan } from '../models/build';
 import { checkpointPart, cloneArchitecture, readRunConfig, runNetwork, saveNetworks } from './run-artifacts';
+import { withCompactView } from './fit-view';
 import { saveGenerator, type GeneratorMeta } from '../models/io';
 import type { GanConfig } from '../models/config';
 import { trainStepFlops } from '../models/flops';
@@ -551,11 +552,11 @@ export class GanTrainer {
     const tail = history.slice(-Math.max(1, Math.ceil(history.length / 10)));
     const mean = (k: 'dLoss' | 'gLoss') => tail.reduce((a, h) => a + h[k], 0) / Math.max(tail.length, 1);
     const gif = this.run?.writeGif({ upToStep: this.stepCount }) ?? null;
-    const result: FitResult = {
+    const result: FitResult = withCompactView({
       runDir: this.run?.dir ?? null, step: this.stepCount, steps: this.stepCount - startStep, history,
       final: { dLoss: mean('dLoss'), gLoss: mean('gLoss') }, ledger: this.ledger(), stopped, message,
       lastCheckpoint: this.lastCheckpoint, gif,
-    };
+    });
     if (this.run) {
       this.run.flush();
       this.run.writeSummary({

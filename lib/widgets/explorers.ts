@@ -40,16 +40,17 @@ export function slerp(a: Tensor, b: Tensor, t: number): Tensor {
  * Explore a generator's latent space: seed sliders for two latent points (`z ~ N(0, I)` from each
  * seed), an interpolation slider between them (slerp), sliders that shift the first `dims` latent
  * coordinates (−3 to 3), and for a conditional generator a class picker. The image (scaled
- * `scale`x, pixel values from [-1, 1]) follows every change.
+ * `scale`x, pixel values from [-1, 1]) follows every change; the first one is drawn before the
+ * promise resolves (so a saved notebook shows it).
  *
  * @example
  * ```ts
  * const gan = buildGan(dcgan()); // or await loadGenerator('exports/mnist')
- * latentExplorer(gan, { dims: 4 })
+ * await latentExplorer(gan, { dims: 4 })
  * ```
  * @throws Error outside the ganbook kernel, or when the generator's latent size is unknown.
  */
-export function latentExplorer(g: ExplorableGenerator, opts: { dims?: number; scale?: number; seeds?: [number, number] } = {}): VBox {
+export async function latentExplorer(g: ExplorableGenerator, opts: { dims?: number; scale?: number; seeds?: [number, number] } = {}): Promise<VBox> {
   const model = g.generator ?? g.model;
   if (!model) throw new Error('Expected a generator: a Gan from buildGan(), or loadGenerator()\'s { model, meta }.');
   const latentDim = g.latentDim ?? g.meta?.latentDim ?? (model.inputs[0].shape[1] as number);
@@ -82,6 +83,7 @@ export function latentExplorer(g: ExplorableGenerator, opts: { dims?: number; sc
   for (const w of [seedA, seedB, t, ...shifts]) w.observe('value', update);
   picker?.observe('index', update);
   update();
+  await pending;
   const controls = new VBox([seedA, seedB, t, ...(picker ? [picker] : []), ...shifts]);
   return new VBox([new HBox([image, controls])]);
 }

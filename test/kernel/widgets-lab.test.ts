@@ -20,7 +20,7 @@ beforeAll(async () => {
   fs.writeFileSync(file, JSON.stringify({
     nbformat: 4, nbformat_minor: 5,
     metadata: { kernelspec: { name: 'ganbook', display_name: 'TypeScript (ganbook)', language: 'typescript' }, language_info: { name: 'typescript' } },
-    cells: [cell("import { buildGan, dcgan, latentExplorer } from './lib';\nlatentExplorer(buildGan(dcgan({ latentDim: 16 })), { dims: 2, scale: 4 })")],
+    cells: [cell("import { buildGan, dcgan, latentExplorer } from './lib';\nawait latentExplorer(buildGan(dcgan({ latentDim: 16 })), { dims: 2, scale: 4 })")],
   }));
   lab = await startLab();
 }, 120_000);

@@ -65,7 +65,7 @@ new VBox([s, l])`);
   });
 
   it('latentExplorer: the image (PNG buffer) changes when a seed slider moves, and follows the class picker', async () => {
-    const r = await k.execute("const cg = buildGan(dcgan({ latentDim: 16, conditional: { numClasses: 3 } }));\nlatentExplorer(cg, { dims: 2, scale: 2 })", { timeout: 120 });
+    const r = await k.execute("const cg = buildGan(dcgan({ latentDim: 16, conditional: { numClasses: 3 } }));\nawait latentExplorer(cg, { dims: 2, scale: 2 })", { timeout: 120 });
     expect(r.reply.content.status).toBe('ok');
     const image = modelOf(r.iopub, 'ImageModel');
     const first = [...updates(r.iopub, image.content.comm_id)].pop()!;

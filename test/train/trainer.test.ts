@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { inspect } from 'util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tf, type Tensor, type Tensor4D } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
@@ -98,6 +99,20 @@ describe('GanTrainer', () => {
     expect(t.iteration).toBe(4);
     const w = t.gan.generator.getWeights()[0].dataSync();
     expect(Array.from(w).every(Number.isFinite)).toBe(true);
+    t.dispose(); disposeGan(gan);
+  });
+
+  it('shows a fit result compactly (a few lines, not every step) and keeps it a plain object', async () => {
+    const gan = buildGan(tinyDcgan());
+    const t = new GanTrainer(gan, data, { ...base, runsDir: null });
+    const r = await t.fit({ steps: 12 });
+    const text = inspect(r);
+    expect(text.split('\n').length).toBeLessThan(12);
+    expect(text).toMatch(/^FitResult\n  stopped: +completed after 12 steps \(now at step 12\)\n  final losses: +D \d+\.\d{4}, G \d+\.\d{4}/);
+    const bundle = (r as unknown as { toMimeBundle(): Record<string, string> }).toMimeBundle();
+    expect(bundle['text/html']).toMatch(/^<table class="ganbook-table"><caption>fit\(\) result<\/caption>/);
+    expect(Object.keys(r)).not.toContain('toMimeBundle');
+    expect(JSON.parse(JSON.stringify(r)).history).toHaveLength(r.history.length);
     t.dispose(); disposeGan(gan);
   });
 
