@@ -483,7 +483,9 @@ export class GanTrainer {
     const signal = opts.signal ?? interruptSignal();
     const startStep = this.stepCount, endStep = startStep + steps;
     const live = (opts.live ?? o.live ?? inKernel()) ? await LiveView.open(o.name ?? defaultName(this.gan.config), { step: startStep, endStep, done: 0, seconds: 0, imagesPerSecond: 0 }) : null;
-    const liveCb: TrainerCallbacks | null = live ? { name: 'live', onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); } } : null;
+    // The progress line moves with the grid and the chart, so the three never disagree (short runs
+    // sample more often than every liveEvery steps).
+    const liveCb: TrainerCallbacks | null = live ? { name: 'live', onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); await live.progress(progress()); } } : null;
     const added = [...(liveCb ? [liveCb] : []), ...extra];
     this.callbacks.push(...added);
     const history: StepLog[] = [];

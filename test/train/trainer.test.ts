@@ -102,6 +102,29 @@ describe('GanTrainer', () => {
     t.dispose(); disposeGan(gan);
   });
 
+  it('live view: the progress line is never behind the loss chart (short runs sample more often than liveEvery)', async () => {
+    const { setFallbackSink } = await import('../../lib/display/sink');
+    const seen: { progress: number; chart: number }[] = [];
+    let progress = 0;
+    setFallbackSink((bundle) => {
+      const text = String(bundle['text/plain'] ?? '');
+      const m = /^step (\d+)\/\d+/.exec(text);
+      if (m) progress = Number(m[1]);
+      const spec = bundle['application/vnd.vegalite.v5+json'] as { data?: { values: { step: number }[] } } | undefined;
+      if (spec?.data) seen.push({ progress, chart: Math.max(...spec.data.values.map((v) => v.step)) });
+    });
+    try {
+      const gan = buildGan(tinyDcgan());
+      const t = new GanTrainer(gan, data, { ...base, runsDir: null, live: true, sampleEvery: 2, liveEvery: 10 });
+      await t.fit({ steps: 8 });
+      t.dispose(); disposeGan(gan);
+    } finally { setFallbackSink(null); }
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    // Checked at the next chart update: by then the progress line has caught up with the previous chart.
+    for (let i = 1; i < seen.length; i++) expect(seen[i].progress).toBeGreaterThanOrEqual(seen[i - 1].chart);
+    expect(progress).toBe(8);
+  });
+
   it('shows a fit result compactly (a few lines, not every step) and keeps it a plain object', async () => {
     const gan = buildGan(tinyDcgan());
     const t = new GanTrainer(gan, data, { ...base, runsDir: null });
