@@ -54,6 +54,9 @@ def run(path, inplace, timeout, outdir):
                 if err:
                     failure = (index, err)
                     break
+            # Widgets' state (models, image bytes) into the notebook's metadata, as nbclient's own
+            # execute() does, so a saved notebook shows the widgets (statically) where it is opened.
+            client.set_widgets_metadata()
     finally:
         # A failed run never overwrites the committed notebook: its partial copy goes to outdir.
         target = path if inplace and failure is None else os.path.join(outdir, os.path.basename(path))
