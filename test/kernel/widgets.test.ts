@@ -15,7 +15,7 @@ let k: Kernel;
 beforeAll(async () => {
   fs.rmSync(runsDir, { recursive: true, force: true });
   k = await Kernel.start();
-  const r = await k.execute("import { tf, IntSlider, Label, Button, VBox, latentExplorer, runExplorer, buildGan, dcgan, GanTrainer } from './lib';", { timeout: 280 });
+  const r = await k.execute("import { tf, IntSlider, Label, Button, VBox, latentExplorer, runExplorer, trainingControls, buildGan, dcgan, GanTrainer } from './lib';", { timeout: 280 });
   expect(r.reply.content.status).toBe('ok');
 }, 400_000);
 afterAll(async () => { await k?.shutdown(); fs.rmSync(runsDir, { recursive: true, force: true }); });
@@ -82,6 +82,22 @@ new VBox([s, l])`);
     expect(isPng(next)).toBe(true);
     expect(next.equals(before)).toBe(false);
     expect(modelOf(r.iopub, 'DropdownModel').content.data.state._options_labels).toEqual(['0', '1', '2']);
+  });
+
+  it('trainingControls: the Stop button stops a running fit() at a step boundary, as an interrupt does', async () => {
+    const start = await k.execute(`const sg = buildGan(dcgan({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] } }));
+const st = new GanTrainer(sg, tf.randomUniform([32, 28, 28, 1], -1, 1) as any, { batchSize: 8, runsDir: null, live: false });
+const ctl = trainingControls({ every: 1 });
+const running = st.fit({ steps: 100000, callbacks: [ctl.callbacks] }); // not awaited: the cell returns, training goes on
+ctl.widget`, { timeout: 120 });
+    expect(start.reply.content.status).toBe('ok');
+    const stop = modelOf(start.iopub, 'ButtonModel');
+    expect(stop.content.data.state).toMatchObject({ description: 'Stop', button_style: 'danger' });
+    const status = modelOf(start.iopub, 'LabelModel');
+    await k.iopub(status.content.comm_id, 30); // a step has run: the losses label moved
+    await k.shell('comm_msg', { comm_id: stop.content.comm_id, data: { method: 'custom', content: { event: 'click' } } });
+    const r = await k.execute("const done = await running;\n[done.stopped, done.step < 100000, /^Interrupted at step \\d+/.test(done.message ?? '')]", { timeout: 120 });
+    expect(ofType(r, 'execute_result')[0].content.data['text/plain']).toBe("[ 'interrupted', true, true ]");
   });
 
   it('runExplorer: a step slider over the saved sample grids, the chart marked at that step', async () => {
