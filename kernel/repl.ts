@@ -5,7 +5,8 @@
  * iTerm2-compatible terminals. Ctrl+C while a command runs stops it: a synchronous statement
  * (`while (true) { n++ }`) is broken off where it is, awaited work sees `interruptSignal()` abort
  * (training loops stop at the next step and write a checkpoint); either way the prompt returns and
- * every variable is kept. Ctrl+C at an empty prompt twice, or `.exit`, leaves.
+ * every variable is kept. Ctrl+C at an empty prompt twice, or `.exit`, leaves. Input is type-checked
+ * (GANBOOK_REPL_TYPECHECK=0: transpile only, a faster start).
  *
  *   npm run repl
  *   ganbook> const x = tf.randomUniform([16, 28, 28, 1]);
@@ -25,7 +26,13 @@ const outDir = process.env.GANBOOK_REPL_OUT || path.join(root, 'out', 'repl');
 lib.setFallbackSink(fileSink({ dir: outDir }));
 
 const service = createRepl();
-service.setService(create({ ...service.evalAwarePartialHost, transpileOnly: true, compilerOptions: { module: 'commonjs', target: 'es2022' } }));
+// Type-checked like the kernel's cells: `const x: number = 'a'` is an error, not silently accepted.
+// GANBOOK_REPL_TYPECHECK=0 goes back to transpile-only (faster start).
+const typeCheck = process.env.GANBOOK_REPL_TYPECHECK !== '0';
+service.setService(create({
+  ...service.evalAwarePartialHost, transpileOnly: !typeCheck, project: path.join(root, 'tsconfig.json'),
+  compilerOptions: { module: 'commonjs', target: 'es2022' },
+}));
 
 const inline = detectInlineProtocol();
 if (process.stdin.isTTY) {
@@ -58,6 +65,11 @@ const server = repl.start({
   },
 });
 Object.assign(globalThis, lib);
+// The preloaded names, declared to the type checker too (and bound, from the module already loaded).
+const names = Object.keys(lib).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+const g = globalThis as unknown as { exports?: unknown; module?: { exports: unknown } };
+g.exports ??= g.module?.exports ?? {}; // what ts-node's own REPL start sets up for CommonJS output
+service.evalCode(`import { ${names.join(', ')} } from ${JSON.stringify(path.join(root, 'lib', 'index'))};\n`);
 // Ctrl+C while a command is pending: abort the signal library loops honour.
 server.on('SIGINT', () => requestInterrupt());
 process.on('SIGINT', () => requestInterrupt());

@@ -48,6 +48,8 @@ describe('npm run repl', () => {
       ["await show({ title: 'c', mark: 'point', data: { values: [{ x: 1 }] }, encoding: { x: { field: 'x', type: 'quantitative' } } })", /wrote .*show-2\.svg/],
       ["await show(table([{ a: 1 }], { title: 'tab' }))", /wrote .*show-3\.html/],
       ['const n: number = await Promise.resolve(41) + 1; n', /42/],
+      ["const wrong: number = 'a';", /error TS2322: Type 'string' is not assignable to type 'number'/], // type-checked, as the kernel's cells
+      ['tf.ones([2]).shape', /\[ 2 \]/],
     ], { GANBOOK_REPL_OUT: dir, GANBOOK_INLINE_IMAGES: 'kitty' });
     const png = fs.readFileSync(path.join(dir, 'show-1.png'));
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
