@@ -107,7 +107,7 @@ export function runLog(): TrainerCallbacks {
   };
 }
 
-/** The fixed-noise grid (PNG, GIF frame, weight histograms) every `sampleEvery` steps and at the end of a fit; calls `onSample`. */
+/** The fixed-noise grid (PNG, GIF frame, TensorBoard image, weight histograms) every `sampleEvery` steps and at the end of a fit; calls `onSample`. */
 export function sampleGrids(): TrainerCallbacks {
   let fitStart = 0;
   const record = async (t: GanTrainer) => {
@@ -116,6 +116,7 @@ export function sampleGrids(): TrainerCallbacks {
       if (t.run) {
         const grid = imageGrid(imgs, { range: [-1, 1], scale: 2 });
         await t.run.sample(t.iteration, grid);
+        t.run.image('samples', grid, t.iteration); // TensorBoard's Images tab, per sample step
         grid.dispose();
         for (const w of t.gan.generator.trainableWeights.filter((v) => v.name.includes('kernel'))) t.run.histogram(`generator/${w.name}`, w.read(), t.iteration);
         t.run.flush();

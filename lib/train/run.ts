@@ -9,6 +9,7 @@ import { tf, hasNodeHelpers, type Tensor, type Tensor3D } from '../backend';
 import { encodeGif, type GifFrame } from '../plot/gif';
 import { processAlive, RunWriteError } from './checkpoint';
 import { truncateEventsAfter } from './tb-events';
+import { writeImageSummary, type SummaryWriterHandle } from './tb-images';
 
 type SummaryWriter = ReturnType<typeof tf.node.summaryFileWriter>;
 
@@ -143,6 +144,12 @@ export class RunTracker {
   /** TensorBoard scalar. */
   scalar(name: string, value: number, step: number): void {
     if (Number.isFinite(value)) this.tb()?.scalar(name, value, step);
+  }
+
+  /** TensorBoard image (an `imageGrid` result: uint8 values `[h, w, 1|3|4]`), beside the scalars. */
+  image(name: string, grid: Tensor3D, step: number): void {
+    const w = this.tb();
+    if (w) writeImageSummary(w as unknown as SummaryWriterHandle, name, grid, step);
   }
 
   /** TensorBoard histogram of a tensor's values. */
