@@ -27,6 +27,7 @@ export type { Gan } from './models/build';
 export { summary, ModelSummary } from './models/summary';
 export { layerFlops, modelFlops, trainStepFlops } from './models/flops';
 export { saveGenerator, loadGenerator } from './models/io';
+export { loadPretrained, pretrainedNames } from './models/pretrained';
 export type { GeneratorMeta } from './models/io';
 // training (issue 5)
 export { GanTrainer, NonFiniteLossError } from './train/trainer';

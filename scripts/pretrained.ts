@@ -1,0 +1,101 @@
+/**
+ * `npm run pretrained -- --run runs/<name> --name mnist-dcgan [--quantize float16] [--n 2000]`
+ *
+ * Turns a finished run of the project's notebooks into a shipped generator, `pretrained/<name>/`:
+ * the latest checkpoint's generator (EMA weights when the run kept them) exported float16 (or
+ * uint8 / none), the quality cost of each storage measured on the same seeded samples (the
+ * classifier's recognizable share at ≥ 0.9 confidence, beside the share real test images reach),
+ * and a MODEL_CARD.md with data, recipe, steps, compute cost and licence. Reproducing
+ * `pretrained/mnist-dcgan`: run notebook 03 (its strong recipe), then this on its run folder.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { tf } from '../lib/backend';
+import { loadDataset } from '../lib/data/load';
+import { classify, loadClassifier, topClasses, type ClassifierDataset } from '../lib/metrics/classifier';
+import { recognizableShare } from '../lib/metrics/recognizable';
+import { exportGenerator, loadExport } from '../lib/serve/export';
+import { latestCheckpoint } from '../lib/train/checkpoint';
+import { generatorFromCheckpoint } from '../lib/train/export';
+
+const root = path.resolve(__dirname, '..');
+const LICENCES: Record<string, string> = {
+  mnist: 'MNIST (Yann LeCun, Corinna Cortes, Christopher J.C. Burges), Creative Commons Attribution-Share Alike 3.0',
+  'fashion-mnist': 'Fashion-MNIST (Zalando Research), MIT licence',
+};
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`Expected --${name}; see the header of scripts/pretrained.ts.`);
+  return v;
+}
+
+/** Share of real test images the classifier recognizes at ≥ threshold: the ceiling for generated ones. */
+async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.9): Promise<number> {
+  const clf = await loadClassifier(dataset);
+  const data = await loadDataset(dataset, { split: 'test', limit: n });
+  const images = data.gather(Array.from({ length: data.size }, (_, i) => i), '[0,1]');
+  const { probs, numClasses } = classify(clf, images);
+  images.dispose();
+  const top = topClasses(probs, numClasses);
+  let sure = 0;
+  for (let i = 0; i < top.length; i++) if (probs[i * numClasses + top[i]] >= threshold) sure++;
+  return sure / top.length;
+}
+
+async function main(): Promise<void> {
+  const runDir = path.resolve(arg('run'));
+  const name = arg('name');
+  const quantize = arg('quantize', 'float16') as 'none' | 'float16' | 'uint8';
+  const n = Number(arg('n', '2000'));
+  const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8'));
+  const summary = fs.existsSync(path.join(runDir, 'summary.json')) ? JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) : {};
+  const dataset = (summary.dataset ?? 'mnist') as string;
+  const clfSet: ClassifierDataset = dataset.startsWith('fashion') ? 'fashion-mnist' : 'mnist';
+  const ckpt = latestCheckpoint(path.join(runDir, 'checkpoints'));
+  if (!ckpt) throw new Error(`Expected checkpoints in ${runDir}/checkpoints; got none.`);
+  const { generator, config, step, ema } = generatorFromCheckpoint(ckpt);
+  console.log(`${path.relative(root, ckpt)}: step ${step}, ${ema ? 'EMA' : 'raw'} generator weights`);
+
+  const ceiling = await realCeiling(clfSet, n);
+  const rows: { storage: string; bytes: number; share: number }[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-pretrained-'));
+  for (const q of ['none', 'float16', 'uint8'] as const) {
+    const ex = await exportGenerator(generator, path.join(tmp, q), { quantize: q });
+    const { model } = await loadExport(ex.dir);
+    const r = await recognizableShare(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim });
+    model.dispose();
+    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share: r.share });
+    console.log(`${q}: ${(ex.sizes.weights / 1e6).toFixed(2)} MB, ${(100 * r.share).toFixed(1)}% recognizable`);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const chosen = rows.find((r) => r.storage === (quantize === 'none' ? 'float32' : quantize))!;
+  const out = path.join(root, 'pretrained', name);
+  fs.rmSync(out, { recursive: true, force: true });
+  await exportGenerator(generator, out, {
+    quantize, meta: { config: config as unknown as Record<string, unknown>, dataset, step, metrics: { recognizable: +chosen.share.toFixed(4), realCeiling: +ceiling.toFixed(4), n } },
+  });
+  generator.dispose();
+  const ledger = summary.ledger ?? {};
+  const card = [
+    `# ${name}`, '',
+    `A ${config.arch.toUpperCase()} generator (${config.loss} objective), latent ${config.latentDim}, output ${config.imageShape.join('x')} in [-1, 1],`,
+    `from the run \`${path.basename(runDir)}\` at step ${step} (${ema ? 'EMA weights' : 'raw weights'}), stored ${chosen.storage}.`,
+    `Load it with \`const { model, meta } = await loadPretrained('${name}')\`.`, '',
+    '## Data', `${LICENCES[clfSet]}; the training split (${dataset}).`, '',
+    '## Recipe', '```json', JSON.stringify({ gan: cfg.gan ?? config, train: cfg.train ?? null }), '```', '',
+    '## Compute', ledger.wallSeconds ? `From the run's cost ledger: ${Math.round(ledger.wallSeconds)} s of training for ${ledger.steps} steps (${(ledger.msPerStep ?? 0).toFixed(0)} ms/step on ${ledger.backend}, 2 CPU cores; ${(ledger.totalFlops / 1e12).toFixed(0)} TFLOP estimated from the layer shapes; ${ledger.currency} ${(+ledger.estimatedCost).toFixed(3)} at ${ledger.pricePerHour}/h).` : 'No ledger in the run folder.', '',
+    '## Scores',
+    `Recognizable share: samples the ${clfSet} classifier labels with ≥ 0.9 confidence, ${n} seeded samples (seed 0); real test images reach **${(100 * ceiling).toFixed(1)}%** (the ceiling).`, '',
+    '| storage | weights | recognizable | ÷ real ceiling |', '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.storage}${r === chosen ? ' (shipped)' : ''} | ${(r.bytes / 1e6).toFixed(2)} MB | ${(100 * r.share).toFixed(1)}% | ${(r.share / ceiling).toFixed(3)} |`), '',
+    '## Licence', 'Weights: Apache-2.0, as the project. The training data keeps its own licence (above).', '',
+    `Produced by \`npm run pretrained -- --run runs/${path.basename(runDir)} --name ${name} --quantize ${quantize} --n ${n}\` on ${new Date().toISOString().slice(0, 10)}.`, '',
+  ].join('\n');
+  fs.writeFileSync(path.join(out, 'MODEL_CARD.md'), card);
+  console.log(`wrote ${path.relative(root, out)} (${fs.readdirSync(out).join(', ')})`);
+}
+
+main().catch((e) => { console.error(e.message); process.exit(1); });
