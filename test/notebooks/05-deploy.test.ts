@@ -6,6 +6,9 @@ describe('notebooks/05-deploy.ipynb', () => {
   it('exports, compares compression, serves, calls the API, screenshots the browser demo and shuts down', { timeout: 900_000 }, async () => {
     const outs = outputsOf(await executeNotebook('05-deploy.ipynb'));
     const text = outs.map(textOf).join('\n');
+    expect(text).toMatch(/mnist-dcgan: \d+ parameters, latent 100/); // the shipped generator, no training
+    expect(text).toMatch(/\| uint8 \(shipped\) \| 2\.89 MB \| 80\.0% \|/); // its model card
+    expect(text).toMatch(/deployed \(float16\): \d+\.\d% recognizable; shipped: \d+\.\d% ± \d+\.\d \(95%\): the same within sampling error/);
     expect(text).toMatch(/Compression: size vs quality \(100 images, seed 0, FCD on mnist\)/);
     for (const v of ['float32', 'float16', 'uint8', 'pruned 50% + uint8']) expect(text).toContain(v);
     expect(text).toMatch(/http:\/\/127\.0\.0\.1:\d+/);
@@ -23,5 +26,6 @@ describe('notebooks/05-deploy.ipynb', () => {
     expect(truncated.readUInt32BE(16)).toBeGreaterThan(0);
     expect([screenshot.readUInt32BE(16), screenshot.readUInt32BE(20)]).toEqual([900, 700]);
     expect(outs.some((o) => String(o.data?.['text/html'] ?? '').includes('<table class="ganbook-compression">'))).toBe(true);
+    expect(outs.some((o) => o.data?.['application/vnd.jupyter.widget-view+json'])).toBe(true); // the latent explorer
   });
 });
