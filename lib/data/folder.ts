@@ -1,6 +1,9 @@
 /**
  * A user's own folder of PNG/JPEG images as a {@link Dataset}: sub-folder names become class
- * names (sorted), or the whole folder is one unlabeled set.
+ * names (sorted), or the whole folder is one unlabeled set. Folders as users have them: hidden
+ * entries and OS metadata (`.DS_Store`, macOS `._name` AppleDouble files, `__MACOSX/`,
+ * `.ipynb_checkpoints/`) are skipped, transparent pixels are composited over a background, and the
+ * output size follows the images' typical size, not whichever file sorts first.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,10 +16,13 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 /** Options for {@link loadImageFolder}. */
 export interface ImageFolderOptions {
   /** Side of the square output images; non-square images are centre-cropped first.
-   * Default: the first image's side (its shorter side), capped at 64 when larger than 128. */
+   * Default: the median shorter side of the images (read from their headers), capped at 64 when
+   * larger than 128. Images whose shorter side is under a quarter of it are skipped and named. */
   size?: number;
-  /** 1 = grayscale, 3 = RGB. Default: 1 if the first image is grayscale, else 3. */
+  /** 1 = grayscale, 3 = RGB. Default: 1 if most images are grayscale, else 3. */
   channels?: 1 | 3;
+  /** What transparent pixels are composited over: 'white' (default), 'black', or `[r, g, b]` 0-255. */
+  background?: 'white' | 'black' | [number, number, number];
   /** Labels from sub-folder names (default: true when the folder has sub-folders with images). */
   labels?: boolean;
   /** Read at most this many images (in sorted path order). */
@@ -24,16 +30,47 @@ export interface ImageFolderOptions {
 }
 
 const isImage = (f: string): boolean => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase());
+/** Hidden entries and OS metadata: `.x` (incl. AppleDouble `._x`, `.ipynb_checkpoints`), `__MACOSX`. */
+const isMetadata = (name: string): boolean => name.startsWith('.') || name === '__MACOSX' || name === 'Thumbs.db';
 
 function listImages(dir: string): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (isMetadata(e.name)) continue;
     const p = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...listImages(p));
     else if (e.isFile() && isImage(e.name)) out.push(p);
   }
   return out;
 }
+
+/**
+ * Width, height and channels from a PNG's IHDR or a JPEG's SOF marker, without decoding; null
+ * when the header is not one of those.
+ */
+export function imageHeader(buf: Uint8Array): { width: number; height: number; channels: number } | null {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf.length >= 26 && dv.getUint32(0) === 0x89504e47 && dv.getUint32(4) === 0x0d0a1a0a) {
+    const colorType = buf[25];
+    const channels = ({ 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 3;
+    return { width: dv.getUint32(16), height: dv.getUint32(20), channels };
+  }
+  if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < buf.length) {
+      if (buf[i] !== 0xff) { i++; continue; }
+      const marker = buf[i + 1];
+      const len = dv.getUint16(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+        return { height: dv.getUint16(i + 5), width: dv.getUint16(i + 7), channels: buf[i + 9] };
+      }
+      i += 2 + len;
+    }
+  }
+  return null;
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
 function decode(file: string): Tensor3D {
   if (!hasNodeHelpers()) {
@@ -46,13 +83,21 @@ function decode(file: string): Tensor3D {
   }
 }
 
-/** Centre-crops to a square, resizes to `size`, converts to `channels`: uint8 values. */
-function prepare(img: Tensor3D, size: number, channels: 1 | 3): Uint8Array {
+/**
+ * Centre-crops to a square, composites alpha over `background` (out = rgb·a + bg·(1 − a)), resizes
+ * to `size`, converts to `channels`: uint8 values.
+ */
+function prepare(img: Tensor3D, size: number, channels: 1 | 3, background: [number, number, number]): Uint8Array {
   return tf.tidy(() => {
     const [h, w, c] = img.shape;
     const s = Math.min(h, w);
     let x = img.slice([Math.floor((h - s) / 2), Math.floor((w - s) / 2), 0], [s, s, c]).toFloat() as Tensor3D;
-    if (c === 2 || c === 4) x = x.slice([0, 0, 0], [s, s, c - 1]);
+    if (c === 2 || c === 4) {
+      const a = x.slice([0, 0, c - 1], [s, s, 1]).div(255);
+      const rgb = x.slice([0, 0, 0], [s, s, c - 1]);
+      const bg = c === 2 ? tf.scalar(0.2989 * background[0] + 0.587 * background[1] + 0.114 * background[2]) : tf.tensor1d(background);
+      x = rgb.mul(a).add(bg.mul(tf.sub(1, a))) as Tensor3D;
+    }
     const cc = x.shape[2];
     if (channels === 3 && cc === 1) x = x.tile([1, 1, 3]);
     if (channels === 1 && cc === 3) x = x.mul(tf.tensor1d([0.2989, 0.587, 0.114])).sum(-1, true) as Tensor3D;
@@ -76,14 +121,14 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new Error(`Image folder ${dir} does not exist; pass a folder of PNG/JPEG images (sub-folders = classes).`);
   }
-  const subdirs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory())
+  const subdirs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !isMetadata(e.name))
     .map((e) => e.name).sort()
     .filter((d) => listImages(path.join(dir, d)).length > 0);
   const labeled = opts.labels ?? subdirs.length > 0;
   let files: { file: string; label: number }[];
   if (labeled) {
     if (subdirs.length === 0) throw new Error(`${dir}: labels requested but it has no sub-folders with images; put each class in its own sub-folder.`);
-    const loose = fs.readdirSync(dir).filter(isImage);
+    const loose = fs.readdirSync(dir).filter((f) => isImage(f) && !isMetadata(f));
     if (loose.length > 0) {
       throw new Error(`${dir}: ${loose.length} image(s) lie outside the class sub-folders (e.g. ${loose[0]}); `
         + 'move them into a class folder, or pass { labels: false } to load everything unlabeled.');
@@ -95,18 +140,30 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   if (opts.limit !== undefined) files = files.slice(0, opts.limit);
   if (files.length === 0) throw new Error(`${dir}: no ${IMAGE_EXTENSIONS.join('/')} images found.`);
 
-  const first = decode(files[0].file);
-  const [h0, w0, c0] = first.shape;
-  first.dispose();
-  const side = Math.min(h0, w0);
-  const size = opts.size ?? (side > 128 ? 64 : side);
-  const channels = opts.channels ?? (c0 <= 2 ? 1 : 3);
+  // Size and channels from every image's header (not from whichever file sorts first).
+  const headers = files.map((f) => {
+    const fd = fs.openSync(f.file, 'r');
+    try { const b = Buffer.alloc(64 * 1024); const n = fs.readSync(fd, b, 0, b.length, 0); return imageHeader(b.subarray(0, n)); } finally { fs.closeSync(fd); }
+  });
+  const known = headers.filter((x): x is NonNullable<typeof x> => x !== null);
+  const typical = known.length ? median(known.map((x) => Math.min(x.width, x.height))) : 64;
+  const size = opts.size ?? (typical > 128 ? 64 : typical);
+  const channels = opts.channels ?? (known.filter((x) => x.channels <= 2).length * 2 > known.length ? 1 : 3);
+  const tiny = files.filter((_, i) => headers[i] && Math.min(headers[i]!.width, headers[i]!.height) * 4 < size);
+  if (tiny.length) {
+    console.warn(`loadImageFolder: skipped ${tiny.length} image(s) far smaller than the ${size} px output: `
+      + `${tiny.slice(0, 5).map((f) => `${path.relative(dir, f.file)} (${headers[files.indexOf(f)]!.width}x${headers[files.indexOf(f)]!.height})`).join(', ')}${tiny.length > 5 ? ', …' : ''}.`);
+    files = files.filter((f) => !tiny.includes(f));
+  }
+  const background: [number, number, number] = opts.background === 'black' ? [0, 0, 0]
+    : Array.isArray(opts.background) ? opts.background : [255, 255, 255];
+  if (background.some((v) => !(v >= 0 && v <= 255))) throw new Error(`Expected background 'white', 'black' or [r, g, b] in 0-255; got ${JSON.stringify(opts.background)}.`);
   const per = size * size * channels;
   const pixels = new Uint8Array(files.length * per);
   for (let i = 0; i < files.length; i++) {
     const img = decode(files[i].file);
     try {
-      pixels.set(prepare(img, size, channels), i * per);
+      pixels.set(prepare(img, size, channels, background), i * per);
     } finally {
       img.dispose();
     }
