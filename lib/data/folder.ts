@@ -2,7 +2,8 @@
  * A user's own folder of PNG/JPEG images as a {@link Dataset}: sub-folder names become class
  * names (sorted), or the whole folder is one unlabeled set. Folders as users have them: hidden
  * entries and OS metadata (`.DS_Store`, macOS `._name` AppleDouble files, `__MACOSX/`,
- * `.ipynb_checkpoints/`) are skipped, transparent pixels are composited over a background, and the
+ * `.ipynb_checkpoints/`) are skipped, JPEGs are turned upright by their EXIF orientation (as photo
+ * viewers show them), transparent pixels are composited over a background, and the
  * output size follows the images' typical size, not whichever file sorts first.
  */
 import * as fs from 'fs';
@@ -70,6 +71,49 @@ export function imageHeader(buf: Uint8Array): { width: number; height: number; c
   return null;
 }
 
+/**
+ * The EXIF Orientation (1-8) of a JPEG, from its APP1 segment; 1 (as stored) when absent.
+ * Source: EXIF 2.32 (CIPA DC-008), tag 0x0112.
+ */
+export function exifOrientation(buf: Uint8Array): number {
+  if (!(buf.length > 4 && buf[0] === 0xff && buf[1] === 0xd8)) return 1;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let i = 2;
+  while (i + 4 < buf.length && buf[i] === 0xff) {
+    const marker = buf[i + 1], len = dv.getUint16(i + 2);
+    if (marker === 0xe1 && i + 10 < buf.length && dv.getUint32(i + 4) === 0x45786966) { // 'Exif'
+      const tiff = i + 10, little = dv.getUint16(tiff) === 0x4949;
+      const u16 = (o: number) => dv.getUint16(o, little), u32 = (o: number) => dv.getUint32(o, little);
+      const ifd = tiff + u32(tiff + 4);
+      for (let k = 0, n = u16(ifd); k < n && ifd + 2 + 12 * (k + 1) <= buf.length; k++) {
+        const e = ifd + 2 + 12 * k;
+        if (u16(e) === 0x0112) { const v = u16(e + 8); return v >= 1 && v <= 8 ? v : 1; }
+      }
+      return 1;
+    }
+    if (marker === 0xda) break; // image data: no more metadata
+    i += 2 + len;
+  }
+  return 1;
+}
+
+/** Applies an EXIF orientation so the image is upright as viewers show it. */
+function upright(img: Tensor3D, orientation: number): Tensor3D {
+  if (orientation <= 1) return img;
+  return tf.tidy(() => {
+    const t = (x: Tensor3D) => x.transpose([1, 0, 2]) as Tensor3D;
+    switch (orientation) {
+      case 2: return img.reverse(1);
+      case 3: return img.reverse([0, 1]);
+      case 4: return img.reverse(0);
+      case 5: return t(img);
+      case 6: return t(img).reverse(1); // rotate 90° clockwise
+      case 7: return t(img).reverse([0, 1]);
+      default: return t(img).reverse(0); // 8: rotate 90° counter-clockwise
+    }
+  }) as Tensor3D;
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
 function decode(file: string): Tensor3D {
@@ -77,7 +121,13 @@ function decode(file: string): Tensor3D {
     throw new Error(`Cannot decode ${file}: image folders need native TensorFlow (tf.node.decodeImage). Run \`npm run setup\`.`);
   }
   try {
-    return tf.node.decodeImage(fs.readFileSync(file), 0, 'int32', false) as Tensor3D;
+    const bytes = fs.readFileSync(file);
+    const img = tf.node.decodeImage(bytes, 0, 'int32', false) as Tensor3D;
+    const o = exifOrientation(bytes);
+    if (o <= 1) return img;
+    const out = upright(img, o);
+    img.dispose();
+    return out;
   } catch (err) {
     throw new Error(`Cannot decode ${file} as PNG/JPEG (${(err as Error).message.split('\n')[0]}); remove or re-save the file.`);
   }
@@ -143,7 +193,13 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   // Size and channels from every image's header (not from whichever file sorts first).
   const headers = files.map((f) => {
     const fd = fs.openSync(f.file, 'r');
-    try { const b = Buffer.alloc(64 * 1024); const n = fs.readSync(fd, b, 0, b.length, 0); return imageHeader(b.subarray(0, n)); } finally { fs.closeSync(fd); }
+    try {
+      const b = Buffer.alloc(64 * 1024);
+      const head = b.subarray(0, fs.readSync(fd, b, 0, b.length, 0));
+      const hdr = imageHeader(head);
+      // EXIF orientations 5-8 turn the stored image by 90°: upright, width and height swap.
+      return hdr && exifOrientation(head) >= 5 ? { ...hdr, width: hdr.height, height: hdr.width } : hdr;
+    } finally { fs.closeSync(fd); }
   });
   const known = headers.filter((x): x is NonNullable<typeof x> => x !== null);
   const typical = known.length ? median(known.map((x) => Math.min(x.width, x.height))) : 64;

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tf, type Tensor3D } from '../../lib/backend';
-import { imageHeader, loadImageFolder } from '../../lib/data/folder';
+import { exifOrientation, imageHeader, loadImageFolder } from '../../lib/data/folder';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-folder-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -67,6 +67,30 @@ describe('loadImageFolder', () => {
       warn.mockRestore();
     });
   }
+
+  it('turns a JPEG upright by its EXIF orientation (6: rotate 90° clockwise), as photo viewers show it', async () => {
+    // 48 wide, 32 high: left half black, right half white.
+    const t = tf.tidy(() => tf.concat([tf.zeros([32, 24, 3], 'int32'), tf.fill([32, 24, 3], 255, 'int32')], 1)) as Tensor3D;
+    const jpg = Buffer.from(await tf.node.encodeJpeg(t, 'rgb', 95));
+    t.dispose();
+    const ifd = Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
+    const body = Buffer.concat([Buffer.from('Exif\0\0', 'binary'), ifd]);
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
+    const withExif = Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
+    expect(exifOrientation(withExif)).toBe(6);
+    expect(exifOrientation(jpg)).toBe(1);
+    const dir = path.join(tmp, 'photos');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'phone.jpg'), withExif);
+    const ds = await loadImageFolder(dir, { channels: 1 });
+    const v = ds.gather([0], '[0,1]');
+    const at = (y: number, x: number) => Math.round(v.dataSync()[y * 32 + x] * 255);
+    // Upright it is 32 wide and 48 high, black on top: top-right black, bottom-left white (unrotated: the reverse).
+    expect(ds.images.shape).toEqual([1, 32, 32, 1]);
+    expect(at(4, 28)).toBeLessThan(40);
+    expect(at(28, 4)).toBeGreaterThan(215);
+    v.dispose();
+  });
 
   it('reads sizes from PNG and JPEG headers without decoding', async () => {
     const t = tf.zeros([48, 32, 3], 'int32') as Tensor3D;
