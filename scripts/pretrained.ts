@@ -13,8 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../lib/backend';
 import { loadDataset } from '../lib/data/load';
-import { classify, loadClassifier, topClasses, type ClassifierDataset } from '../lib/metrics/classifier';
-import { recognizableShare } from '../lib/metrics/recognizable';
+import { classify, loadClassifier, type ClassifierDataset } from '../lib/metrics/classifier';
+import { confidentShare, recognizableShare } from '../lib/metrics/recognizable';
 import { exportGenerator, loadExport } from '../lib/serve/export';
 import { latestCheckpoint } from '../lib/train/checkpoint';
 import { generatorFromCheckpoint } from '../lib/train/export';
@@ -39,10 +39,7 @@ async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.
   const images = data.gather(Array.from({ length: data.size }, (_, i) => i), '[0,1]');
   const { probs, numClasses } = classify(clf, images);
   images.dispose();
-  const top = topClasses(probs, numClasses);
-  let sure = 0;
-  for (let i = 0; i < top.length; i++) if (probs[i * numClasses + top[i]] >= threshold) sure++;
-  return sure / top.length;
+  return confidentShare(probs, numClasses, threshold).share;
 }
 
 async function main(): Promise<void> {

@@ -45,12 +45,21 @@ export async function recognizableShare(generator: GeneratorLike, opts: Recogniz
   const { images, labels, range } = await sampleGenerator(generator, opts);
   const unit = tf.tidy(() => toUnitRange(images, range));
   images.dispose();
-  let probs: Float32Array, k: number, n: number;
+  let probs: Float32Array, k: number;
   try {
-    ({ probs, numClasses: k, n } = classify(clf, unit));
+    ({ probs, numClasses: k } = classify(clf, unit));
   } finally {
     unit.dispose();
   }
+  return confidentShare(probs, k, threshold, labels);
+}
+
+/**
+ * The {@link Recognizable} numbers from classifier probabilities (`[n, numClasses]` flat): also for
+ * real images, whose share is the ceiling generated ones are compared with.
+ */
+export function confidentShare(probs: Float32Array, numClasses: number, threshold = 0.9, labels?: ArrayLike<number> | null): Recognizable {
+  const k = numClasses, n = probs.length / k;
   const top = topClasses(probs, k);
   const classCounts = new Array<number>(k).fill(0);
   let confident = 0, requested = 0;

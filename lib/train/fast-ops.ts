@@ -11,13 +11,14 @@
 import { tf, type Tensor } from '../backend';
 
 /** One op attribute in the binding's format. */
-interface Attr { name: string; type: number; value: unknown }
+export interface Attr { name: string; type: number; value: unknown }
 
 interface Binding {
   TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number;
-  TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number; TF_FLOAT: number; TF_INT32: number;
+  TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number; TF_FLOAT: number; TF_INT32: number; TF_UINT8: number;
 }
-interface NativeBackend {
+/** tfjs-node's backend as the raw ops call it. */
+export interface NativeBackend {
   binding: Binding;
   executeSingleOutput(name: string, attrs: Attr[], inputs: Tensor[]): Tensor;
   executeMultipleOutputs(name: string, attrs: Attr[], inputs: Tensor[], n: number): Tensor[];

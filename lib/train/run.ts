@@ -175,7 +175,7 @@ export class RunTracker {
   writeGif(opts: { delayMs?: number; upToStep?: number } = {}): string | null {
     const frames = new Map(this.frames);
     if (this.resumed && hasNodeHelpers()) {
-      for (const { step, file } of this.sampleFiles()) {
+      for (const { step, file } of sampleGrids(this.dir)) {
         if (frames.has(step) || (opts.upToStep !== undefined && step > opts.upToStep)) continue;
         const img = tf.node.decodePng(fs.readFileSync(file)) as Tensor3D;
         const [h, w, c] = img.shape;
@@ -190,14 +190,6 @@ export class RunTracker {
     return file;
   }
 
-  /** The sample PNGs on disk with their steps. */
-  private sampleFiles(): { step: number; file: string }[] {
-    const dir = path.join(this.dir, 'samples');
-    return fs.readdirSync(dir).flatMap((f) => {
-      const m = /^step-(\d+)\.png$/.exec(f);
-      return m ? [{ step: Number(m[1]), file: path.join(dir, f) }] : [];
-    });
-  }
 
   /** Writes `summary.json` (what the runs table reads). */
   writeSummary(summary: Record<string, unknown>): void {
@@ -206,6 +198,16 @@ export class RunTracker {
     fs.writeFileSync(tmp, JSON.stringify(summary, null, 2));
     fs.renameSync(tmp, file); // atomic: a reader never sees half a summary
   }
+}
+
+/** A run folder's saved sample grids (`samples/step-XXXXXXXX.png`) with their steps, ascending; [] without the folder. */
+export function sampleGrids(runDir: string): { step: number; file: string }[] {
+  const dir = path.join(runDir, 'samples');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).flatMap((f) => {
+    const m = /^step-(\d+)\.png$/.exec(f);
+    return m ? [{ step: Number(m[1]), file: path.join(dir, f) }] : [];
+  }).sort((a, b) => a.step - b.step);
 }
 
 /** TensorBoard folders this process has a writer open on. */

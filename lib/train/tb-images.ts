@@ -5,13 +5,7 @@
  * them. Grey (`c = 1`) and colour (`c = 3` or `4`) grids.
  */
 import { tf, type Tensor, type Tensor3D } from '../backend';
-
-interface Attr { name: string; type: number; value: unknown }
-interface NodeBackend {
-  binding: { TF_ATTR_INT: number; TF_ATTR_TYPE: number; TF_ATTR_BOOL: number; TF_INT32: number; TF_UINT8: number };
-  executeSingleOutput(name: string, attrs: Attr[], inputs: unknown[]): Tensor;
-  executeMultipleOutputs(name: string, attrs: Attr[], inputs: unknown[], n: number): Tensor[];
-}
+import type { NativeBackend } from './fast-ops';
 
 /** A tfjs-node summary writer (`tf.node.summaryFileWriter`): its TensorFlow resource handle. */
 export interface SummaryWriterHandle { resourceHandle: Tensor }
@@ -26,7 +20,7 @@ export function writeImageSummary(writer: SummaryWriterHandle, tag: string, grid
   const [, , c] = grid.shape;
   if (grid.rank !== 3 || ![1, 3, 4].includes(c)) throw new Error(`Expected an image grid [h, w, 1|3|4]; got shape [${grid.shape.join(', ')}].`);
   if (!Number.isInteger(step) || step < 0) throw new Error(`Expected a non-negative integer step; got ${step}.`);
-  const be = tf.backend() as unknown as NodeBackend;
+  const be = tf.backend() as unknown as NativeBackend;
   const B = be.binding;
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Int64Scalar } = require('@tensorflow/tfjs-node/dist/int64_tensors') as { Int64Scalar: new (v: number) => unknown };
@@ -38,6 +32,6 @@ export function writeImageSummary(writer: SummaryWriterHandle, tag: string, grid
     const badColor = toUint8(tf.tensor1d([255, 0, 0, 255], 'int32'));
     be.executeMultipleOutputs('WriteImageSummary', [
       { name: 'max_images', type: B.TF_ATTR_INT, value: 1 }, { name: 'T', type: B.TF_ATTR_TYPE, value: B.TF_UINT8 },
-    ], [writer.resourceHandle, new Int64Scalar(step), tf.scalar(tag, 'string'), pixels, badColor], 0);
+    ], [writer.resourceHandle, new Int64Scalar(step) as Tensor, tf.scalar(tag, 'string'), pixels, badColor], 0);
   });
 }

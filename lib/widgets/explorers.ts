@@ -10,6 +10,7 @@ import { renderSvg, type VegaLiteSpec } from '../plot/chart';
 import { lossChart, type LossPoint } from '../plot/charts-train';
 import { toPng } from '../plot/image';
 import { requestInterrupt } from '../display/interrupt';
+import { sampleGrids } from '../train/run';
 import type { TrainerCallbacks } from '../train/callbacks';
 import { Button, Dropdown, FloatSlider, HBox, HTML, Image, IntSlider, Label, VBox } from './controls';
 
@@ -88,14 +89,6 @@ export async function latentExplorer(g: ExplorableGenerator, opts: { dims?: numb
   return new VBox([new HBox([image, controls])]);
 }
 
-/** Sample grids of a run folder, by step: `[step, file]`, ascending. */
-export function runSampleSteps(runDir: string): [number, string][] {
-  const dir = path.join(runDir, 'samples');
-  if (!fs.existsSync(dir)) throw new Error(`Expected sample grids in ${dir}; got no such folder. Train with sampleEvery > 0 and a runsDir.`);
-  return fs.readdirSync(dir).map((f) => [Number(/^step-(\d+)\.png$/.exec(f)?.[1]), path.join(dir, f)] as [number, string])
-    .filter(([s]) => Number.isFinite(s)).sort((a, b) => a[0] - b[0]);
-}
-
 /** The losses in a run's metrics.jsonl (lines that are not step logs are skipped). */
 export function runLosses(runDir: string): LossPoint[] {
   const file = path.join(runDir, 'metrics.jsonl');
@@ -116,8 +109,8 @@ export function runLosses(runDir: string): LossPoint[] {
  * @throws Error when the run has no sample grids, or outside the ganbook kernel.
  */
 export async function runExplorer(runDir: string, opts: { width?: number } = {}): Promise<VBox> {
-  const steps = runSampleSteps(runDir);
-  if (steps.length === 0) throw new Error(`Expected sample grids in ${path.join(runDir, 'samples')}; found none.`);
+  const steps = sampleGrids(runDir).map((g) => [g.step, g.file] as [number, string]);
+  if (steps.length === 0) throw new Error(`Expected sample grids in ${path.join(runDir, 'samples')}; found none. Train with sampleEvery > 0 and a runsDir.`);
   const losses = runLosses(runDir);
   const slider = new IntSlider({ value: steps.length - 1, min: 0, max: steps.length - 1, description: 'sample', continuousUpdate: true });
   const label = new Label();
