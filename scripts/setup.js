@@ -303,7 +303,9 @@ function aptInstall(pkgs, why) {
   const sudo = !isRoot && run('sudo', ['-n', 'true'], { capture: true }).ok;
   if (!(isRoot || sudo) || !run('sh', ['-c', 'command -v apt-get'], { capture: true }).ok) return false;
   log(`Installing ${pkgs.join(', ')} with apt-get (${why})...`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // RUNLEVEL=1: Debian's invoke-rc.d then does not start the services it installs (nginx would
+  // take port 80, PostgreSQL its system cluster); the tests start their own private instances.
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' };
   const apt = (argv) => (sudo ? run('sudo', ['-n', 'apt-get', ...argv], { env, capture: true, timeoutMs: 600e3 })
     : run('apt-get', argv, { env, capture: true, timeoutMs: 600e3 }));
   const install = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
@@ -312,18 +314,42 @@ function aptInstall(pkgs, why) {
   return r.ok;
 }
 
+/** The folder with PostgreSQL's server binaries (initdb, pg_ctl), or null. Debian keeps them off PATH. */
+function findPostgresBin() {
+  const onPath = run('sh', ['-c', 'command -v initdb'], { capture: true });
+  if (onPath.ok && onPath.out.trim()) return path.dirname(fs.realpathSync(onPath.out.trim()));
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return null;
+  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(base, versions[0], 'bin') : null;
+}
+
+/** The nginx binary, or null (Debian installs it in /usr/sbin, which a non-root PATH may lack). */
+function findNginx() {
+  const onPath = run('sh', ['-c', 'command -v nginx'], { capture: true });
+  if (onPath.ok && onPath.out.trim()) return onPath.out.trim();
+  return fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null;
+}
+
 function systemPackages() {
   const fashion = process.env.FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist';
   const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => run('sh', ['-c', `command -v ${b}`], { capture: true }).ok);
   const missing = [];
   if (!fs.existsSync(fashion)) missing.push('dataset-fashion-mnist');
   if (!chromium && !process.env.GANBOOK_CHROMIUM) missing.push('chromium');
-  if (missing.length) aptInstall(missing, 'Fashion-MNIST data; headless Chromium for the browser demo tests');
+  const pgBin = findPostgresBin(), nginx = findNginx();
+  if (!pgBin) missing.push('postgresql');
+  if (!nginx) missing.push('nginx-light');
+  if (missing.length) aptInstall(missing, 'Fashion-MNIST data; headless Chromium for the browser demo tests; PostgreSQL and nginx for the shared-study and replica tests');
   if (fs.existsSync(fashion)) ok(`Fashion-MNIST at ${fashion}`);
   else console.log('  \u2022 Fashion-MNIST not installed (optional): `sudo apt-get install dataset-fashion-mnist`, '
     + 'or set FASHION_MNIST_DIR to a folder with the four official *-ubyte.gz files. MNIST works without it.');
   const browser = process.env.GANBOOK_CHROMIUM || ['chromium', 'chromium-browser', 'google-chrome']
     .find((b) => run('sh', ['-c', `command -v ${b}`], { capture: true }).ok);
+  if (findPostgresBin()) ok(`PostgreSQL server binaries in ${findPostgresBin()}`);
+  else console.log('  \u2022 PostgreSQL not found (needed by the shared-study tests): `sudo apt-get install postgresql`.');
+  if (findNginx()) ok(`nginx: ${findNginx()}`);
+  else console.log('  \u2022 nginx not found (needed by the replica test): `sudo apt-get install nginx-light`.');
   if (browser) ok(`headless browser: ${browser}`);
   else console.log('  \u2022 Chromium not found (needed by the browser-demo tests): `sudo apt-get install chromium`, '
     + 'or set GANBOOK_CHROMIUM to a Chrome/Chromium binary.');
