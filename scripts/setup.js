@@ -282,6 +282,42 @@ function cudaRuntimeHint() {
   }
 }
 
+// ---------------------------------------------------------------- better-sqlite3 (study storage)
+/**
+ * better-sqlite3 is a native addon and .npmrc's ignore-scripts skips its install script, so it is
+ * compiled here (SQLite's amalgamation ships in the package; ~1 min once), against the running
+ * Node's headers, and cached per version and Node ABI so other clones just copy it.
+ */
+function sqliteAddon() {
+  const pkgDir = path.join(root, 'node_modules', 'better-sqlite3');
+  if (!fs.existsSync(pkgDir)) return;
+  const probe = () => run(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"], { capture: true });
+  if (probe().ok) return ok('better-sqlite3 (SQLite study storage) loads');
+  const version = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
+  const cached = path.join(cacheDir(), `better-sqlite3-${version}-abi${process.versions.modules}-${process.arch}`, 'better_sqlite3.node');
+  const target = path.join(pkgDir, 'build', 'Release', 'better_sqlite3.node');
+  if (!fs.existsSync(cached)) {
+    const gyp = nodeGyp();
+    if (!gyp) fail('better-sqlite3', 'node-gyp not found (it ships with npm)', 'reinstall npm, or `npm i -g node-gyp`, and rerun.');
+    log(`Compiling better-sqlite3 ${version} (SQLite, node-gyp, ~1 min once)...`);
+    const gypArgs = [gyp, 'rebuild', '--release'];
+    const nodeDir = process.env.npm_config_nodedir || path.resolve(path.dirname(process.execPath), '..');
+    if (fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h'))) gypArgs.push(`--nodedir=${nodeDir}`);
+    const r = run(process.execPath, gypArgs, { cwd: pkgDir, timeoutMs: 15 * 60e3 });
+    if (!r.ok) fail('better-sqlite3', `node-gyp rebuild failed\n${r.out.slice(-2500)}`,
+      'install a C++ toolchain (Debian: apt-get install build-essential python3), then rerun `npm run setup`.');
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    fs.copyFileSync(target, `${cached}.tmp`);
+    fs.renameSync(`${cached}.tmp`, cached);
+  } else {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(cached, target);
+  }
+  const p = probe();
+  if (!p.ok) fail('better-sqlite3', `the compiled addon does not load:\n${p.out.slice(-1500)}`, `delete ${path.dirname(cached)} and rerun \`npm run setup\`.`);
+  ok(`better-sqlite3 ${version} (SQLite study storage) compiled and loads`);
+}
+
 // ---------------------------------------------------------------- kernelspec
 function kernelspec() {
   const r = run(path.join(venvBin, 'jupyter'), ['kernelspec', 'list', '--json'], { capture: true, env: jupyterEnv() });
@@ -367,6 +403,7 @@ function main() {
     nativeTensorflow('@tensorflow/tfjs-node-gpu', 'tensorflow');
     cudaRuntimeHint();
   }
+  sqliteAddon();
   if (!args.has('--skip-jupyter')) kernelspec();
   systemPackages();
   console.log(`ganbook setup complete in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
