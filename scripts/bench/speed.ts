@@ -78,27 +78,35 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, time
 // --------------------------------------------------------------------------- python (optional)
 
 /**
- * A throwaway venv with torch and tensorflow-cpu under the cache dir, created on first use.
- * Returns its python, or a note saying why not. (Also used by the `presets` section.)
+ * A throwaway venv `<cache dir>/<name>` with `packages` pip-installed, created on first use (a log
+ * line says so; `.complete` marks it done). Returns its python, or a note saying why not.
  */
-export function pythonWithFrameworks(log: (s: string) => void): { python?: string; note?: string } {
-  const venv = path.join(cacheDir(), 'bench-venv');
+export function throwawayVenv(name: string, packages: string[], log: (s: string) => void, what = packages.join(' + ')): { python?: string; note?: string } {
+  const venv = path.join(cacheDir(), name);
   const py = path.join(venv, 'bin', 'python');
   const stamp = path.join(venv, '.complete');
   if (fs.existsSync(stamp)) return { python: py };
   const base = [process.env.GANBOOK_PYTHON, 'python3'].filter((p): p is string => !!p)
     .find((p) => spawnSync(p, ['--version']).status === 0);
   if (!base) return { note: 'no python3 on PATH' };
-  log(`creating ${venv} and installing torch + tensorflow-cpu==2.21.0 (a few GB, once)...`);
+  log(`creating ${venv} and installing ${what}...`);
   if (!fs.existsSync(py)) {
     const r = spawnSync(base, ['-m', 'venv', venv], { encoding: 'utf8' });
     if (r.status !== 0) return { note: `python3 -m venv failed: ${(r.stderr || '').trim().split('\n').pop()}` };
   }
-  const r = spawnSync(py, ['-m', 'pip', 'install', '--retries', '0', '--disable-pip-version-check', 'torch', 'tensorflow-cpu==2.21.0'],
+  const r = spawnSync(py, ['-m', 'pip', 'install', '--retries', '0', '--disable-pip-version-check', ...packages],
     { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20 });
-  if (r.status !== 0) return { note: `pip install torch tensorflow-cpu failed: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}` };
+  if (r.status !== 0) return { note: `pip install ${packages.join(' ')} failed: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}` };
   fs.writeFileSync(stamp, new Date().toISOString());
   return { python: py };
+}
+
+/**
+ * The throwaway venv with torch and tensorflow-cpu (`<cache dir>/bench-venv`).
+ * Returns its python, or a note saying why not. (Also used by the `presets` section.)
+ */
+export function pythonWithFrameworks(log: (s: string) => void): { python?: string; note?: string } {
+  return throwawayVenv('bench-venv', ['torch', 'tensorflow-cpu==2.21.0'], log, 'torch + tensorflow-cpu==2.21.0 (a few GB, once)');
 }
 
 // --------------------------------------------------------------------------- worker
