@@ -12,6 +12,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { spawnSync } = require('child_process');
+const { findPostgresBin, findNginx } = require('./system-tools');
 const { root, venv, venvBin, cacheDir, jupyterEnv } = require('./env');
 
 const args = new Set(process.argv.slice(2));
@@ -348,23 +349,6 @@ function aptInstall(pkgs, why) {
   let r = apt(install);
   if (!r.ok) { apt(['update', '-q']); r = apt(install); }
   return r.ok;
-}
-
-/** The folder with PostgreSQL's server binaries (initdb, pg_ctl), or null. Debian keeps them off PATH. */
-function findPostgresBin() {
-  const onPath = run('sh', ['-c', 'command -v initdb'], { capture: true });
-  if (onPath.ok && onPath.out.trim()) return path.dirname(fs.realpathSync(onPath.out.trim()));
-  const base = '/usr/lib/postgresql';
-  if (!fs.existsSync(base)) return null;
-  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
-  return versions.length ? path.join(base, versions[0], 'bin') : null;
-}
-
-/** The nginx binary, or null (Debian installs it in /usr/sbin, which a non-root PATH may lack). */
-function findNginx() {
-  const onPath = run('sh', ['-c', 'command -v nginx'], { capture: true });
-  if (onPath.ok && onPath.out.trim()) return onPath.out.trim();
-  return fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null;
 }
 
 function systemPackages() {

@@ -140,17 +140,19 @@ function fmt(v: unknown): unknown {
  * await show(trialsTable(study.trials, study.space, { name: 'FID', direction: 'minimize' }));
  * ```
  */
-export function trialsTable(trials: readonly TrialRecord[], space: SearchSpace, metric: MetricInfo, opts: { title?: string; running?: TrialRecord | null } = {}): Table {
+export function trialsTable(trials: readonly TrialRecord[], space: SearchSpace, metric: MetricInfo, opts: { title?: string; running?: TrialRecord | readonly TrialRecord[] | null } = {}): Table {
   const b = bestIndex(trials, metric.direction);
-  const all = opts.running ? [...trials, opts.running] : trials;
+  const running = opts.running ? (Array.isArray(opts.running) ? opts.running : [opts.running as TrialRecord]) : [];
+  const all = [...trials, ...running];
   const rows = all.map((t, i) => ({
     '#': t.number,
-    state: i === b ? 'complete ★' : t.state,
+    state: i === b ? 'complete ★' : t.lost ? 'lost' : t.state,
     [metric.name]: t.value === null ? null : fmt(t.value),
     ...Object.fromEntries(space.names.map((n) => [n, fmt(t.params[n])])),
     'last step': t.intermediate.length ? t.intermediate[t.intermediate.length - 1][0] : null,
     'time (s)': t.state === 'running' ? null : Number((t.durationMs / 1000).toFixed(1)),
-    note: t.reason ?? '',
+    note: [t.worker && t.state === 'running' ? `in ${t.worker}` : '', t.retryOf !== undefined ? `retry of #${t.retryOf}` : '',
+      t.retriedBy !== undefined ? `run again as #${t.retriedBy}` : '', t.reason ?? ''].filter(Boolean).join('; '),
   }));
   return table(rows, { title: opts.title ?? `Trials (${metric.name}, ${metric.direction === 'minimize' ? 'lower' : 'higher'} is better; ★ best)` });
 }

@@ -6,6 +6,12 @@
  * — a crash, a kernel restart, an interrupt — resumes where it stopped and makes the same next
  * proposal. The objective is any async function; the study knows nothing about GANs.
  *
+ * With a shared `storage` (`sqlite:///runs/tune/studies.db`, `postgresql://…`) several processes
+ * run one study: `npm run tune-worker -- --study NAME --storage URL --objective FILE` joins it
+ * from a terminal or another machine, trials are claimed in database transactions (none run
+ * twice, the budget is never overrun), a worker that dies mid-trial is noticed by its missing
+ * heartbeat and its configuration runs again, and `await study.watch()` follows it live.
+ *
  * @example
  * ```ts
  * const study = new Study({
@@ -14,13 +20,17 @@
  * await study.optimize(async ({ x, y }, { report, signal }) => branin(x as number, y as number), { trials: 30 });
  * study.best;          // { number, params, value, ... }
  * show(study);         // the trials table
+ *
+ * // shared by workers: this cell runs trials too, and others join with npm run tune-worker
+ * const shared = new Study({ name: 'branin', space, storage: 'sqlite:///runs/tune/studies.db' });
+ * await shared.optimize(objective, { trials: 60 });
  * ```
  */
-import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { showLive, type DisplayHandle, type Displayable } from '../display/show';
 import { inKernel } from '../display/sink';
-import { interruptSignal } from '../display/interrupt';
+import { interruptibleSleep, interruptSignal } from '../display/interrupt';
 import type { VegaLiteSpec } from '../plot/chart';
 import type { Table } from '../plot/table';
 import { bestIndex, paramsChart, scoreChart, trialsTable, type MetricInfo } from './charts';
@@ -28,6 +38,8 @@ export { compareChart, compareTable } from './charts';
 import { medianPruner, prunerFromConfig, type Pruner, type PrunerConfig } from './pruners';
 import { bayesOpt, samplerFromConfig, type Sampler, type SamplerConfig } from './samplers';
 import { searchSpace, type Params, type SearchSpace, type SpaceSpec } from './space';
+import { FolderStorage, openStorage, type Claim, type StudyConfig, type StudyStorage } from './storage';
+import { counted } from './storage/types';
 import type { Observation, TrialRecord } from './trial';
 
 /** What an objective gets besides the configuration. */
@@ -62,6 +74,20 @@ export interface StudyOptions {
   metric?: { name: string; unit?: string };
   /** `true` (default): continue a saved study of this name; `false`: start over, replacing it. */
   resume?: boolean;
+  /**
+   * A shared storage for several worker processes: a URL (`sqlite:///runs/tune/studies.db`,
+   * `postgresql://user:pass@host:5432/db`) or a {@link StudyStorage}. Default: the folder
+   * format under `dir` (one process).
+   */
+  storage?: string | StudyStorage;
+  /** This process's worker id in a shared storage (default `host:pid`). */
+  worker?: string;
+  /**
+   * Heartbeats of running trials in a shared storage: sent every `intervalMs` (default 5,000);
+   * a trial without one for `graceMs` (default 60,000; keep it well above the longest pause of
+   * your objective's event loop) is lost and its configuration runs again.
+   */
+  heartbeat?: { intervalMs?: number; graceMs?: number };
 }
 
 export interface OptimizeOptions {
@@ -75,27 +101,6 @@ export interface OptimizeOptions {
   onTrial?: (trial: TrialRecord, study: Study) => void | Promise<void>;
 }
 
-interface StudyFile {
-  version: 1;
-  name: string;
-  space: SpaceSpec;
-  sampler: SamplerConfig;
-  pruner: PrunerConfig;
-  direction: 'minimize' | 'maximize';
-  metric: { name: string; unit?: string };
-  createdAt: string;
-}
-
-/** Writes a file atomically: a temporary sibling, then rename (readers never see half a file). */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
-const canonical = (x: unknown): string => JSON.stringify(x, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v)
-  ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v));
-
 /** A hyperparameter search; see the module docs. Displays itself as its trials table. */
 export class Study implements Displayable {
   readonly name: string;
@@ -104,13 +109,26 @@ export class Study implements Displayable {
   readonly pruner: Pruner;
   readonly direction: 'minimize' | 'maximize';
   readonly metric: MetricInfo;
-  /** The study's folder, or null for an in-memory study. */
+  /** The study's folder, or null for an in-memory study or a database. */
   readonly path: string | null;
-  /** Finished trials, in order. */
+  /** Where the study lives. */
+  readonly storage: StudyStorage;
+  /** This process's worker id (shared storages). */
+  readonly worker: string;
+  /** Finished trials, in order (lost ones included, marked `lost`). */
   readonly trials: TrialRecord[] = [];
-  /** The trial in progress, if any (shown in the live table). */
+  /** This process's trial in progress, if any (shown in the live table). */
   running: TrialRecord | null = null;
+  /** Trials running in other workers at the last {@link sync} (shared storages). */
+  readonly elsewhere: TrialRecord[] = [];
+  /** The study's budget as stored (set by `optimize({ trials })` or a worker's `--trials`). */
+  budget: number | null = null;
   private handles: { table: DisplayHandle; score: DisplayHandle; params: DisplayHandle } | null = null;
+  private opened: Promise<void> | null = null;
+  private readonly resume: boolean;
+  private readonly heartbeatMs: number;
+  private readonly graceMs: number;
+  private lastClaim: Claim | null = null;
 
   constructor(opts: StudyOptions) {
     if (!/^[\w.-]+$/.test(opts.name)) throw new Error(`Study name must use letters, digits, '-', '_' or '.', got ${JSON.stringify(opts.name)}.`);
@@ -121,9 +139,25 @@ export class Study implements Displayable {
     this.direction = opts.direction ?? 'minimize';
     if (this.direction !== 'minimize' && this.direction !== 'maximize') throw new Error(`direction must be 'minimize' or 'maximize', got ${JSON.stringify(this.direction)}.`);
     this.metric = { name: opts.metric?.name ?? 'score', ...(opts.metric?.unit ? { unit: opts.metric.unit } : {}), direction: this.direction };
-    const dir = opts.dir === undefined ? path.join('runs', 'tune') : opts.dir;
-    this.path = dir === null ? null : path.resolve(dir, this.name);
-    if (this.path) this.openFolder(opts.resume ?? true);
+    this.resume = opts.resume ?? true;
+    this.worker = opts.worker ?? `${os.hostname()}:${process.pid}`;
+    this.heartbeatMs = opts.heartbeat?.intervalMs ?? 5_000;
+    this.graceMs = opts.heartbeat?.graceMs ?? 60_000;
+    if (!(this.heartbeatMs > 0 && this.graceMs > this.heartbeatMs)) {
+      throw new Error(`heartbeat needs 0 < intervalMs < graceMs (ms), got ${JSON.stringify(opts.heartbeat)}.`);
+    }
+    if (opts.storage !== undefined) {
+      if (opts.dir !== undefined) throw new Error('Pass either storage (a shared database) or dir (the folder format), not both.');
+      this.storage = typeof opts.storage === 'string' ? openStorage(opts.storage) : opts.storage;
+      this.path = null;
+    } else {
+      const dir = opts.dir === undefined ? path.join('runs', 'tune') : opts.dir;
+      const folder = new FolderStorage(dir);
+      this.storage = folder;
+      this.path = folder.folderOf(this.name);
+      this.trials.push(...folder.openSync(this.config(), { resume: this.resume }));
+      this.opened = Promise.resolve();
+    }
   }
 
   /**
@@ -136,16 +170,63 @@ export class Study implements Displayable {
    * ```
    */
   static load(name: string, dir = path.join('runs', 'tune')): Study {
-    const file = path.resolve(dir, name, 'study.json');
-    if (!fs.existsSync(file)) throw new Error(`No study at ${file}; check the name and dir (studies are saved by new Study({ name, dir })).`);
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as StudyFile;
-    return new Study({
-      name, dir, space: saved.space, sampler: samplerFromConfig(saved.sampler), pruner: prunerFromConfig(saved.pruner),
-      direction: saved.direction, metric: saved.metric,
-    });
+    const saved = new FolderStorage(dir).loadSync(name);
+    if (!saved) throw new Error(`No study at ${path.resolve(dir, name, 'study.json')}; check the name and dir (studies are saved by new Study({ name, dir })).`);
+    return new Study({ ...Study.optionsFrom(saved), dir });
   }
 
-  private config(): StudyFile {
+  /**
+   * Re-opens a study from a shared storage alone (space, sampler and pruner as saved), e.g. to
+   * join or watch a search another process started.
+   *
+   * @example
+   * ```ts
+   * const study = await Study.open('gan-lr', { storage: 'sqlite:///runs/tune/studies.db' });
+   * await study.watch();   // live table and charts while the workers run
+   * ```
+   * @throws Error when the storage has no study of that name.
+   */
+  static async open(name: string, opts: Pick<StudyOptions, 'storage' | 'worker' | 'heartbeat'> & { storage: string | StudyStorage }): Promise<Study> {
+    const storage = typeof opts.storage === 'string' ? openStorage(opts.storage) : opts.storage;
+    const saved = await storage.load(name);
+    if (!saved) throw new Error(`No study "${name}" in ${storage.description}; create it with new Study({ name, space, storage }) first.`);
+    const study = new Study({ ...Study.optionsFrom(saved), storage, worker: opts.worker, heartbeat: opts.heartbeat });
+    await study.sync();
+    return study;
+  }
+
+  private static optionsFrom(saved: StudyConfig): StudyOptions {
+    return {
+      name: saved.name, space: saved.space, sampler: samplerFromConfig(saved.sampler), pruner: prunerFromConfig(saved.pruner),
+      direction: saved.direction, metric: saved.metric,
+    };
+  }
+
+  /**
+   * Reads the study's trials and budget from its storage (other workers' trials included);
+   * the first call creates or checks the study there. `optimize` and `watch` call it themselves.
+   */
+  async sync(): Promise<this> {
+    this.opened ??= this.storage.open(this.config(), { resume: this.resume }).then(() => undefined);
+    try {
+      await this.opened;
+    } catch (err) {
+      this.opened = null;
+      throw err;
+    }
+    const snap = await this.storage.snapshot(this.name);
+    this.budget = snap.budget ?? (this.storage.shared ? null : this.budget);
+    this.trials.splice(0, this.trials.length, ...snap.trials.filter((t) => t.state !== 'running'));
+    this.elsewhere.splice(0, this.elsewhere.length, ...snap.trials.filter((t) => t.state === 'running' && t.number !== this.running?.number));
+    return this;
+  }
+
+  /** Trials that count towards the budget: finished ones, lost ones aside. */
+  get finished(): TrialRecord[] {
+    return counted(this.trials);
+  }
+
+  private config(): StudyConfig {
     return {
       version: 1, name: this.name, space: this.space.toJSON(), sampler: this.sampler.toJSON(), pruner: this.pruner.toJSON(),
       direction: this.direction, metric: { name: this.metric.name, ...(this.metric.unit ? { unit: this.metric.unit } : {}) },
@@ -153,41 +234,13 @@ export class Study implements Displayable {
     };
   }
 
-  private openFolder(resume: boolean): void {
-    const dir = this.path!;
-    const studyFile = path.join(dir, 'study.json'), trialsFile = path.join(dir, 'trials.jsonl');
-    fs.mkdirSync(dir, { recursive: true });
-    const mine = this.config();
-    if (resume && fs.existsSync(studyFile)) {
-      const saved = JSON.parse(fs.readFileSync(studyFile, 'utf8')) as StudyFile;
-      for (const key of ['space', 'sampler', 'direction'] as const) {
-        if (canonical(saved[key]) !== canonical(mine[key])) {
-          throw new Error(`Study "${this.name}" in ${dir} was created with a different ${key} (${JSON.stringify(saved[key])}, now ${JSON.stringify(mine[key])}); `
-            + 'pass resume: false to start it over, or choose another name.');
-        }
-      }
-      if (fs.existsSync(trialsFile)) {
-        const lines = fs.readFileSync(trialsFile, 'utf8').split('\n').filter((l) => l.trim());
-        for (const l of lines) this.trials.push(JSON.parse(l) as TrialRecord);
-      }
-      return;
-    }
-    writeAtomic(studyFile, `${JSON.stringify(mine, null, 2)}\n`);
-    writeAtomic(trialsFile, '');
-  }
-
-  private persist(): void {
-    if (!this.path) return;
-    writeAtomic(path.join(this.path, 'trials.jsonl'), this.trials.map((t) => JSON.stringify(t)).join('\n') + (this.trials.length ? '\n' : ''));
-  }
-
   /** Score in the minimisation sense. */
   private signed(v: number | null): number | null {
     return v === null ? null : this.direction === 'minimize' ? v : -v;
   }
 
-  private observations(): Observation[] {
-    return this.trials.map((t) => ({ params: t.params, state: t.state, value: this.signed(t.value) }));
+  private observations(trials: readonly TrialRecord[] = this.finished): Observation[] {
+    return trials.map((t) => ({ params: t.params, state: t.state, value: this.signed(t.value) }));
   }
 
   /** The best complete trial, or null. */
@@ -201,40 +254,70 @@ export class Study implements Displayable {
    * grid is exhausted.
    */
   nextParams(): Params | null {
-    return this.sampler.propose(this.space, this.observations(), this.trials.length);
+    return this.sampler.propose(this.space, this.observations(), this.finished.length);
   }
 
   /**
    * Runs one trial of `objective` on the next proposal and records it (complete, pruned or
-   * failed). Returns null when the sampler has nothing left or the search was stopped by `signal`.
+   * failed). Returns null when nothing was claimed (the budget is taken, the sampler has
+   * nothing left) or the search was stopped by `signal`. In a shared storage the trial is
+   * claimed in a transaction, kept alive by heartbeats, and a lost trial's configuration is
+   * taken first.
    */
   async runTrial(objective: Objective, signal: AbortSignal = interruptSignal()): Promise<TrialRecord | null> {
     if (signal.aborted) return null;
-    const params = this.nextParams();
-    if (!params) return null;
-    const number = this.trials.length;
-    const trial: TrialRecord = { number, params, state: 'running', value: null, intermediate: [], startedAt: new Date().toISOString(), durationMs: 0 };
+    await this.sync();
+    const claim = await this.storage.claim(this.name, {
+      worker: this.worker, staleMs: this.graceMs, budget: this.budget,
+      propose: (history, index) => this.sampler.propose(this.space, this.observations(history), index),
+    });
+    this.lastClaim = claim;
+    if (!claim.trial) return null;
+    const trial = claim.trial;
+    const number = trial.number;
     this.running = trial;
     const stop = new AbortController();
     const onOuter = (): void => stop.abort(signal.reason);
     signal.addEventListener('abort', onOuter, { once: true });
     let pruneReason: string | null = null;
-    const others = (): TrialRecord[] => this.trials.map((t) => ({
+    let lost: string | null = null;
+    const others = (): TrialRecord[] => this.finished.map((t) => ({
       ...t, value: this.signed(t.value), intermediate: t.intermediate.map(([s, v]) => [s, this.signed(v)!] as [number, number]),
     }));
+    // shared storages: heartbeats (and intermediate scores) go to the database in order, one at a time
+    let writes: Promise<unknown> = Promise.resolve();
+    const write = (fn: () => Promise<boolean>): void => {
+      writes = writes.then(fn).then((alive) => {
+        if (!alive && !lost) {
+          lost = `declared lost by another worker (no heartbeat for ${this.graceMs / 1000} s)`;
+          stop.abort(new Error(`lost: ${lost}`));
+        }
+      }, (err: Error) => { process.emitWarning(`study ${this.name}, trial ${number}: ${err.message}`); });
+    };
+    const beat = this.storage.shared ? setInterval(() => write(async () => {
+      const alive = await this.storage.heartbeat(this.name, number, this.worker);
+      await this.sync().catch(() => this); // fresher finished trials for the pruner
+      return alive;
+    }), this.heartbeatMs) : null;
+    beat?.unref?.();
     const t0 = Date.now();
-    let lastLive = 0;
+    let lastLive = 0, lastSaved = 0;
     const ctx: TrialContext = {
       number,
       signal: stop.signal,
       report: (step, value) => {
-        if (pruneReason) return true;
+        if (pruneReason || lost) return true;
         if (typeof step !== 'number' || typeof value !== 'number') throw new Error(`report(step, value) expects two numbers, got (${typeof step}, ${typeof value}).`);
         trial.intermediate.push([step, value]);
         trial.value = value;
         const signedSeries = trial.intermediate.map(([s, v]) => [s, this.signed(v)!] as [number, number]);
         pruneReason = this.pruner.check(signedSeries, others());
         if (pruneReason) stop.abort(new Error(`pruned: ${pruneReason}`));
+        if (this.storage.shared && Date.now() - lastSaved > Math.min(1000, this.heartbeatMs)) {
+          lastSaved = Date.now();
+          const snapshot = { ...trial, intermediate: [...trial.intermediate] };
+          write(() => this.storage.report(this.name, snapshot, this.worker));
+        }
         if (this.handles && Date.now() - lastLive > 1000) {
           lastLive = Date.now();
           trial.durationMs = Date.now() - t0;
@@ -243,13 +326,14 @@ export class Study implements Displayable {
         return pruneReason !== null;
       },
     };
+    let interrupted = false;
     try {
-      const value = await objective(params, ctx);
+      const value = await objective({ ...trial.params }, ctx);
       if (pruneReason) {
         trial.state = 'pruned';
         trial.reason = pruneReason;
-      } else if (signal.aborted) {
-        return null; // interrupted: not recorded, the same trial runs again on resume
+      } else if (signal.aborted || lost) {
+        interrupted = true; // not recorded (folder) or lost and run again (shared)
       } else if (typeof value !== 'number' || !Number.isFinite(value)) {
         trial.state = 'failed';
         trial.value = typeof value === 'number' ? null : trial.value;
@@ -262,20 +346,32 @@ export class Study implements Displayable {
       if (pruneReason) {
         trial.state = 'pruned';
         trial.reason = pruneReason;
-      } else if (signal.aborted) {
-        return null;
+      } else if (signal.aborted || lost) {
+        interrupted = true;
       } else {
         trial.state = 'failed';
         trial.reason = `threw: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
       }
     } finally {
+      if (beat) clearInterval(beat);
       signal.removeEventListener('abort', onOuter);
       this.running = null;
     }
+    await writes;
+    if (interrupted) {
+      if (!lost) await this.storage.abandon(this.name, number, this.worker, `interrupted in worker ${this.worker}`);
+      await this.sync();
+      return null;
+    }
     if (trial.value !== null && !Number.isFinite(trial.value)) trial.value = null; // JSON has no NaN
     trial.durationMs = Date.now() - t0;
-    this.trials.push(trial);
-    this.persist();
+    if (!await this.storage.finish(this.name, trial, this.worker)) {
+      // declared lost while finishing: its configuration already runs elsewhere, so this result is dropped
+      trial.state = 'failed';
+      trial.lost = true;
+      trial.reason = 'lost: finished after its heartbeat lapsed; the result was dropped (the configuration ran again elsewhere)';
+    }
+    await this.sync();
     return trial;
   }
 
@@ -284,21 +380,64 @@ export class Study implements Displayable {
    * search is interrupted). With `live`, shows the trials table, the score-per-trial chart and
    * the score-per-hyperparameter chart, and updates them in place after every trial.
    *
+   * In a shared storage `trials` is the study's budget for every worker together: this process
+   * runs trials until the budget is claimed, then waits for the other workers' running trials
+   * (taking over any whose worker dies) before it returns.
+   *
    * @example
    * ```ts
    * await study.optimize(objective, { trials: 20 });
    * ```
+   * @throws Error when `trials` is not a non-negative integer.
    */
   async optimize(objective: Objective, opts: OptimizeOptions): Promise<this> {
     if (!Number.isInteger(opts.trials) || opts.trials < 0) throw new Error(`optimize({ trials }) expects a non-negative integer, got ${opts.trials}.`);
     const signal = opts.signal ?? interruptSignal();
     const live = opts.live ?? inKernel();
+    await this.sync();
+    this.budget = opts.trials;
+    await this.storage.setBudget(this.name, opts.trials);
     if (live) await this.showLive();
-    while (this.trials.length < opts.trials && !signal.aborted) {
+    while (!signal.aborted) {
       const t = await this.runTrial(objective, signal);
-      if (!t) break;
+      if (t) {
+        if (this.handles) await this.refreshLive(false);
+        await opts.onTrial?.(t, this);
+        continue;
+      }
+      const claim = this.lastClaim;
+      if (!claim || claim.reason === 'exhausted' || claim.running === 0) break;
+      // the budget is claimed but other workers still run trials: one may yet be lost and need us
       if (this.handles) await this.refreshLive(false);
-      await opts.onTrial?.(t, this);
+      await interruptibleSleep(Math.min(this.heartbeatMs, 2000), signal);
+    }
+    if (this.handles) await this.refreshLive(true);
+    return this;
+  }
+
+  /**
+   * Follows the study live — trials table, score and hyperparameter charts, updated in place —
+   * while other processes (`npm run tune-worker`) run its trials; returns when the budget is
+   * done and nothing runs, or at an interrupt.
+   *
+   * @example
+   * ```ts
+   * const study = await Study.open('gan-lr', { storage: 'sqlite:///runs/tune/studies.db' });
+   * await study.watch({ intervalMs: 2000 });
+   * ```
+   */
+  async watch(opts: { intervalMs?: number; signal?: AbortSignal; live?: boolean } = {}): Promise<this> {
+    const signal = opts.signal ?? interruptSignal();
+    const interval = opts.intervalMs ?? 2000;
+    if (opts.live ?? true) await this.showLive();
+    let seen = '';
+    while (!signal.aborted) {
+      await this.sync();
+      const key = JSON.stringify([this.trials.map((t) => [t.number, t.state]), this.elsewhere.map((t) => [t.number, t.intermediate.length])]);
+      if (key !== seen && this.handles) await this.refreshLive(false);
+      seen = key;
+      if (this.budget !== null && this.finished.length >= this.budget && this.elsewhere.length === 0) break;
+      await interruptibleSleep(interval, signal);
     }
     if (this.handles) await this.refreshLive(true);
     return this;
@@ -320,7 +459,9 @@ export class Study implements Displayable {
 
   /** The trials table (the running trial included). */
   table(): Table {
-    return trialsTable(this.trials, this.space, this.metric, { running: this.running, title: `Study ${this.name}: ${this.trials.length} trials, ${this.sampler.kind} sampler (${this.metric.name}, ${this.direction === 'minimize' ? 'lower' : 'higher'} is better; ★ best)` });
+    const running = [...this.elsewhere, ...(this.running ? [this.running] : [])].sort((a, b) => a.number - b.number);
+    const lost = this.trials.length - this.finished.length;
+    return trialsTable(this.trials, this.space, this.metric, { running, title: `Study ${this.name}: ${this.finished.length} trials${lost ? ` (+${lost} lost, run again)` : ''}${running.length ? `, ${running.length} running` : ''}, ${this.sampler.kind} sampler (${this.metric.name}, ${this.direction === 'minimize' ? 'lower' : 'higher'} is better; ★ best)` });
   }
 
   /** Score per trial with the best-so-far line (vega-lite). */

@@ -22,6 +22,18 @@ export interface TrialRecord {
   durationMs: number;
   /** Why the trial failed or was pruned. */
   reason?: string;
+  /** Shared storages: the worker that ran it (`host:pid` unless named). */
+  worker?: string;
+  /**
+   * Shared storages: the trial was lost — its worker died or stopped (no heartbeat within the
+   * grace period) or was interrupted. It is `failed`, does not count towards the budget, and its
+   * configuration is run again as trial {@link retriedBy}.
+   */
+  lost?: boolean;
+  /** The lost trial whose configuration this trial runs again. */
+  retryOf?: number;
+  /** The trial that ran this lost trial's configuration again. */
+  retriedBy?: number;
 }
 
 /** What a sampler learns from a past trial: its configuration and a score to minimise (or null). */
