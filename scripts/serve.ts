@@ -1,17 +1,26 @@
 /**
- * `npm run serve -- --model <dir> [--host 127.0.0.1] [--port 8080] [--max-count 256] [--body-limit 16384] [--quiet]`
+ * `npm run serve -- --model <dir> [--host 127.0.0.1] [--port 8080] [--max-count 256] [--body-limit 16384]
+ *   [--max-batch-size 64] [--batch-timeout-ms 2] [--max-queued-images 4096] [--timeout-ms 10000] [--replica <name>] [--quiet]`
  *
  * Serves an exported generator: the HTTP API (`POST /v1/generate`, `GET /v1/model`, `/healthz`,
  * `/openapi.json`) and the browser demo at `/`. Binds 127.0.0.1 unless `--host` says otherwise;
- * `--port 0` picks a free port. SIGINT/SIGTERM stop accepting, finish requests in flight,
- * dispose the model and exit.
+ * `--port 0` picks a free port. Concurrent requests are batched (`--max-batch-size` images per
+ * generator call, `--batch-timeout-ms` to wait for a batch to fill); past `--max-queued-images`
+ * queued images or after `--timeout-ms`, requests get 503 with Retry-After (see docs/serving.md).
+ * `--replica` names this process in the `x-ganbook-replica` header (default: its pid).
+ * SIGINT/SIGTERM drain: stop accepting, answer 503 (also on /healthz), finish requests in
+ * flight, dispose the model and exit 0.
  */
 import { startServer } from '../lib/serve/server';
 
-interface Args { model?: string; host: string; port: number; maxCount?: number; bodyLimit?: number; quiet: boolean }
+interface Args {
+  model?: string; host: string; port: number; maxCount?: number; bodyLimit?: number; quiet: boolean;
+  maxBatchSize?: number; batchTimeoutMs?: number; maxQueuedImages?: number; timeoutMs?: number; replica?: string;
+}
 
 function usage(msg: string): never {
-  console.error(`${msg}\nUsage: npm run serve -- --model <dir> [--host 127.0.0.1] [--port 8080] [--max-count 256] [--body-limit 16384] [--quiet]`);
+  console.error(`${msg}\nUsage: npm run serve -- --model <dir> [--host 127.0.0.1] [--port 8080] [--max-count 256] [--body-limit 16384]`
+    + '\n  [--max-batch-size 64] [--batch-timeout-ms 2] [--max-queued-images 4096] [--timeout-ms 10000] [--replica <name>] [--quiet]');
   process.exit(2);
 }
 
@@ -35,6 +44,11 @@ function parseArgs(argv: string[]): Args {
       case '--port': args.port = int('--port', value(), 0, 65535); break;
       case '--max-count': args.maxCount = int('--max-count', value(), 1, 4096); break;
       case '--body-limit': args.bodyLimit = int('--body-limit', value(), 256, 1 << 20); break;
+      case '--max-batch-size': args.maxBatchSize = int('--max-batch-size', value(), 1, 4096); break;
+      case '--batch-timeout-ms': args.batchTimeoutMs = int('--batch-timeout-ms', value(), 0, 10_000); break;
+      case '--max-queued-images': args.maxQueuedImages = int('--max-queued-images', value(), 1, 1 << 20); break;
+      case '--timeout-ms': args.timeoutMs = int('--timeout-ms', value(), 1, 3_600_000); break;
+      case '--replica': args.replica = value(); break;
       case '--quiet': args.quiet = true; break;
       case '--help': case '-h': usage('Serves an exported generator over HTTP.'); break;
       default: usage(`Unknown option ${JSON.stringify(argv[i])}.`);
@@ -48,7 +62,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const server = await startServer({
     modelDir: args.model!, host: args.host, port: args.port, maxCount: args.maxCount, bodyLimit: args.bodyLimit,
-    logger: !args.quiet,
+    maxBatchSize: args.maxBatchSize, batchTimeoutMs: args.batchTimeoutMs, maxQueuedImages: args.maxQueuedImages,
+    timeoutMs: args.timeoutMs, replica: args.replica, logger: !args.quiet,
   });
   console.log(`ganbook: serving ${args.model} at ${server.url} (demo: ${server.url}/, API: ${server.url}/openapi.json)`);
   let closing = false;
@@ -58,7 +73,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     closing = true;
-    console.log(`ganbook: ${signal} received; finishing requests in flight...`);
+    console.log(`ganbook: ${signal} received; draining (503 to new requests), finishing requests in flight...`);
     server.close().then(() => {
       console.log('ganbook: server closed, model disposed.');
       process.exit(0);

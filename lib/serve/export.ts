@@ -239,10 +239,25 @@ export function generate(model: LayersModel, meta: Pick<ExportMeta, 'latentDim' 
   if (meta.numClasses === 0 && label !== undefined) {
     throw new Error(`Expected no label: this generator is unconditional; got label ${label}. Remove it.`);
   }
-  const z = sampleLatent(seed, count, meta.latentDim, truncation);
+  return predictLatents(model, meta, sampleLatent(seed, count, meta.latentDim, truncation), count, label);
+}
+
+/**
+ * Images `[n, h, w, c]` from `n` latent rows (`n * latentDim` values) and, for a conditional
+ * generator, one label for all rows or one per row. Row `i` of the result depends only on row
+ * `i` of the input (the server batches requests on this). The caller disposes the result.
+ *
+ * @example
+ * ```ts
+ * const images = predictLatents(model, meta, sampleLatent(7, 4, meta.latentDim), 4);
+ * images.dispose();
+ * ```
+ */
+export function predictLatents(model: LayersModel, meta: Pick<ExportMeta, 'latentDim' | 'numClasses'>, z: Float32Array, n: number, labels?: number | Float32Array): Tensor4D {
   return tf.tidy(() => {
-    const zt = tf.tensor2d(z, [count, meta.latentDim]);
-    const inputs = meta.numClasses > 0 ? [zt, tf.fill([count, 1], label as number)] : zt;
-    return model.predict(inputs) as Tensor4D;
+    const zt = tf.tensor2d(z, [n, meta.latentDim]);
+    if (meta.numClasses === 0) return model.predict(zt) as Tensor4D;
+    const lt = typeof labels === 'number' ? tf.fill([n, 1], labels) : tf.tensor2d(labels ?? new Float32Array(n), [n, 1]);
+    return model.predict([zt, lt]) as Tensor4D;
   });
 }

@@ -7,17 +7,26 @@
  * - `GET /` the browser demo, `/model/*` the exported files, `/vendor/tf.min.js` TensorFlow.js.
  *
  * Every body is validated against a schema built from the model (400 with a message naming the
- * field and what it accepts); bodies are size-limited; closing waits for requests in flight and
- * then disposes the model.
+ * field and what it accepts); bodies are size-limited.
+ *
+ * Under load, concurrent requests are coalesced into one generator call ({@link Batcher}: up to
+ * `maxBatchSize` images, waiting at most `batchTimeoutMs`); each request still gets exactly the
+ * bytes it gets alone. Past `maxQueuedImages` queued images, or after `timeoutMs`, a request gets
+ * `503` with `Retry-After` and a JSON message. Every response names its server in
+ * `x-ganbook-replica`. Closing (SIGTERM in `npm run serve`) drains: new requests and `/healthz`
+ * get `503` with `Connection: close`, the listener stops accepting, requests in flight finish,
+ * then the model is disposed. docs/serving.md has the recipe for replicas behind nginx.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { tf } from '../backend';
-import { toPng } from '../plot/image';
-import { generate, loadExport, type ExportMeta } from './export';
+import { encodePng, tilePixels } from '../plot/grid-png';
+import { Batcher, QueueFullError, QueueTimeoutError, type BatchInfer } from './batcher';
+import { loadExport, predictLatents, type ExportMeta } from './export';
+import { sampleLatent } from './latent';
 import { fieldHints, generateBodySchema, openApiDocument } from './openapi';
 
 /** Options of {@link createServer}. */
@@ -32,6 +41,25 @@ export interface ServerOptions {
   web?: boolean;
   /** fastify logger (default off; the CLI turns it on). */
   logger?: boolean;
+  /**
+   * Most images in one generator call: concurrent requests are coalesced up to this many
+   * images, and larger requests are split across calls (default 64).
+   */
+  maxBatchSize?: number;
+  /** Milliseconds a partial batch waits for more requests before it runs (default 2; 0: run at once). */
+  batchTimeoutMs?: number;
+  /**
+   * Most images waiting to be generated. A request that would go past it gets `503` with
+   * `Retry-After` at once (default 4096; must be at least `maxCount`, else construction throws).
+   */
+  maxQueuedImages?: number;
+  /**
+   * Milliseconds a generation request may wait and run; past it the request is dropped and gets
+   * `503` with `Retry-After` (default 10,000).
+   */
+  timeoutMs?: number;
+  /** The `x-ganbook-replica` header on every response, to tell replicas apart (default: the process id). */
+  replica?: string;
 }
 
 /** The body of `POST /v1/generate` after validation (defaults applied). */
@@ -104,12 +132,38 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const maxCount = opts.maxCount ?? 256;
   const bodyLimit = opts.bodyLimit ?? 16 * 1024;
   const modelDir = path.resolve(opts.modelDir);
+  const maxQueuedImages = opts.maxQueuedImages ?? 4096;
+  if (maxQueuedImages < maxCount) {
+    throw new Error(`Expected maxQueuedImages (${maxQueuedImages}) to be at least maxCount (${maxCount}): `
+      + 'a request of maxCount images could never be queued. Raise maxQueuedImages or lower maxCount.');
+  }
+  const replica = opts.replica ?? String(process.pid);
   const { model, meta } = await loadExport(modelDir);
+  const [h, w, c] = meta.imageShape as [number, number, 1 | 3 | 4];
+  // One generator call for the whole batch, converted to uint8 there ([-1, 1] → 0..255, as toPng does).
+  const infer: BatchInfer = (z, labels, n) => {
+    const px = tf.tidy(() => predictLatents(model, meta, z, n, labels ?? undefined).add(1).div(2).clipByValue(0, 1).mul(255).round().toInt());
+    try {
+      return Uint8Array.from(px.dataSync());
+    } finally {
+      px.dispose();
+    }
+  };
+  let batcher: Batcher;
+  try {
+    batcher = new Batcher(infer, {
+      latentDim: meta.latentDim, pixelsPerImage: h * w * c, maxBatchSize: opts.maxBatchSize,
+      batchTimeoutMs: opts.batchTimeoutMs, maxQueuedImages, timeoutMs: opts.timeoutMs,
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit,
-    return503OnClosing: true,
+    return503OnClosing: false, // the onRequest hook below answers while draining
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, verbose: true } },
   });
@@ -122,6 +176,20 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   let requests = 0;
   let idle: (() => void) | null = null;
   let disposed = false;
+  let draining = false;
+
+  const unavailable = (reply: FastifyReply, retryAfterSeconds: number, message: string) =>
+    reply.code(503).header('retry-after', String(retryAfterSeconds)).send({ statusCode: 503, error: 'Service Unavailable', message });
+
+  // Every response names its replica; once closing has begun, everything gets 503 (fastify
+  // already sent `Connection: close`), so a load balancer retries it on another replica.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-ganbook-replica', replica);
+    if (!draining) return;
+    if (req.url === '/healthz') return reply.code(503).send({ status: 'draining', inFlight });
+    return unavailable(reply, 1, 'This server is shutting down and finishing the requests in flight; retry on another replica.');
+  });
+  app.addHook('preClose', async () => { draining = true; });
 
   app.setErrorHandler((err: FastifyError & { validation?: AjvError[] }, req, reply) => {
     if (err.validation?.length) {
@@ -163,20 +231,19 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     inFlight++;
     requests++;
     try {
-      const images = generate(model, meta, { count, seed, label, truncation });
+      let pixels: Uint8Array;
       try {
-        reply.header('x-ganbook-seed', String(seed));
-        if (format === 'json') {
-          const px = tf.tidy(() => images.add(1).div(2).clipByValue(0, 1).mul(255).round().toInt());
-          const data = await px.data();
-          px.dispose();
-          return { seed, count, ...(label !== undefined ? { label } : {}), ...(truncation !== undefined ? { truncation } : {}), shape: images.shape, pixels: Array.from(data) };
-        }
-        const png = await toPng(images, { range: [-1, 1], scale: 1, pad: count > 1 ? 2 : 0 });
-        return reply.type('image/png').send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
-      } finally {
-        images.dispose();
+        pixels = await batcher.submit({ z: sampleLatent(seed, count, meta.latentDim, truncation), count, label });
+      } catch (err) {
+        if (err instanceof QueueFullError || err instanceof QueueTimeoutError) return unavailable(reply, err.retryAfterSeconds, err.message);
+        throw err;
       }
+      reply.header('x-ganbook-seed', String(seed));
+      if (draining) reply.header('connection', 'close'); // started before closing: let the client go too
+      if (format === 'json') {
+        return { seed, count, ...(label !== undefined ? { label } : {}), ...(truncation !== undefined ? { truncation } : {}), shape: [count, h, w, c], pixels: Array.from(pixels) };
+      }
+      return reply.type('image/png').send(encodePng(tilePixels(pixels, count, h, w, c, { pad: count > 1 ? 2 : 0 })));
     } finally {
       inFlight--;
       if (inFlight === 0 && idle) idle();
@@ -188,11 +255,12 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     conditional: meta.numClasses > 0,
     maxCount,
     bodyLimit,
+    batching: { maxBatchSize: batcher.maxBatchSize, batchTimeoutMs: batcher.batchTimeoutMs, maxQueuedImages, timeoutMs: batcher.timeoutMs },
   }));
 
   app.get('/healthz', async () => ({
-    status: 'ok', uptimeSeconds: Math.round(process.uptime()), requests, inFlight, numTensors: tf.memory().numTensors,
-    rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+    status: 'ok', replica, uptimeSeconds: Math.round(process.uptime()), requests, inFlight, numTensors: tf.memory().numTensors,
+    rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), batching: batcher.stats(),
   }));
 
   const openapi = openApiDocument(meta, maxCount, bodyLimit);
@@ -208,8 +276,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     await app.register(fastifyStatic, { root: modelDir, prefix: '/model/', decorateReply: false, wildcard: false });
   }
 
-  // Graceful shutdown: fastify stops accepting and answers 503 while closing; wait for
-  // generations in flight, then free the weights.
+  // Graceful shutdown: the listener stops accepting, new requests get 503 (hook above); wait
+  // for generations in flight, then free the weights.
   app.addHook('onClose', async () => {
     if (inFlight > 0) await new Promise<void>((resolve) => { idle = resolve; });
     if (!disposed) {
