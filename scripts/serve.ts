@@ -1,6 +1,7 @@
 /**
  * `npm run serve -- --model <dir> [--host 127.0.0.1] [--port 8080] [--max-count 256] [--body-limit 16384]
- *   [--max-batch-size 64] [--batch-timeout-ms 2] [--max-queued-images 4096] [--timeout-ms 10000] [--replica <name>] [--quiet]`
+ *   [--max-batch-size 64] [--batch-timeout-ms 2] [--max-queued-images 4096] [--timeout-ms 10000] [--replica <name>]
+ *   [--drain-delay-ms 0] [--quiet]`
  *
  * Serves an exported generator: the HTTP API (`POST /v1/generate`, `GET /v1/model`, `/healthz`,
  * `/openapi.json`) and the browser demo at `/`. Binds 127.0.0.1 unless `--host` says otherwise;
@@ -8,19 +9,19 @@
  * generator call, `--batch-timeout-ms` to wait for a batch to fill); past `--max-queued-images`
  * queued images or after `--timeout-ms`, requests get 503 with Retry-After (see docs/serving.md).
  * `--replica` names this process in the `x-ganbook-replica` header (default: its pid).
- * SIGINT/SIGTERM drain: stop accepting, answer 503 (also on /healthz), finish requests in
- * flight, dispose the model and exit 0.
+ * SIGINT/SIGTERM drain: answer 503 (also on /healthz) for `--drain-delay-ms` (default 0), stop
+ * accepting, finish requests in flight, dispose the model and exit 0.
  */
 import { startServer } from '../lib/serve/server';
 
 interface Args {
   model?: string; host: string; port: number; maxCount?: number; bodyLimit?: number; quiet: boolean;
-  maxBatchSize?: number; batchTimeoutMs?: number; maxQueuedImages?: number; timeoutMs?: number; replica?: string;
+  maxBatchSize?: number; batchTimeoutMs?: number; maxQueuedImages?: number; timeoutMs?: number; replica?: string; drainDelayMs?: number;
 }
 
 function usage(msg: string): never {
   console.error(`${msg}\nUsage: npm run serve -- --model <dir> [--host 127.0.0.1] [--port 8080] [--max-count 256] [--body-limit 16384]`
-    + '\n  [--max-batch-size 64] [--batch-timeout-ms 2] [--max-queued-images 4096] [--timeout-ms 10000] [--replica <name>] [--quiet]');
+    + '\n  [--max-batch-size 64] [--batch-timeout-ms 2] [--max-queued-images 4096] [--timeout-ms 10000] [--replica <name>] [--drain-delay-ms 0] [--quiet]');
   process.exit(2);
 }
 
@@ -49,6 +50,7 @@ function parseArgs(argv: string[]): Args {
       case '--max-queued-images': args.maxQueuedImages = int('--max-queued-images', value(), 1, 1 << 20); break;
       case '--timeout-ms': args.timeoutMs = int('--timeout-ms', value(), 1, 3_600_000); break;
       case '--replica': args.replica = value(); break;
+      case '--drain-delay-ms': args.drainDelayMs = int('--drain-delay-ms', value(), 0, 600_000); break;
       case '--quiet': args.quiet = true; break;
       case '--help': case '-h': usage('Serves an exported generator over HTTP.'); break;
       default: usage(`Unknown option ${JSON.stringify(argv[i])}.`);
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   const server = await startServer({
     modelDir: args.model!, host: args.host, port: args.port, maxCount: args.maxCount, bodyLimit: args.bodyLimit,
     maxBatchSize: args.maxBatchSize, batchTimeoutMs: args.batchTimeoutMs, maxQueuedImages: args.maxQueuedImages,
-    timeoutMs: args.timeoutMs, replica: args.replica, logger: !args.quiet,
+    timeoutMs: args.timeoutMs, replica: args.replica, drainDelayMs: args.drainDelayMs, logger: !args.quiet,
   });
   console.log(`ganbook: serving ${args.model} at ${server.url} (demo: ${server.url}/, API: ${server.url}/openapi.json)`);
   let closing = false;

@@ -60,6 +60,12 @@ export interface ServerOptions {
   timeoutMs?: number;
   /** The `x-ganbook-replica` header on every response, to tell replicas apart (default: the process id). */
   replica?: string;
+  /**
+   * Milliseconds between the start of closing and the listener closing (default 0). Meanwhile
+   * every request, `/healthz` included, gets `503`: a load balancer that polls `/healthz` takes
+   * the replica out before its port closes. Requests in flight finish either way.
+   */
+  drainDelayMs?: number;
 }
 
 /** The body of `POST /v1/generate` after validation (defaults applied). */
@@ -189,7 +195,11 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     if (req.url === '/healthz') return reply.code(503).send({ status: 'draining', inFlight });
     return unavailable(reply, 1, 'This server is shutting down and finishing the requests in flight; retry on another replica.');
   });
-  app.addHook('preClose', async () => { draining = true; });
+  // fastify runs preClose before it closes the listener and the idle connections.
+  app.addHook('preClose', async () => {
+    draining = true;
+    if (opts.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, opts.drainDelayMs));
+  });
 
   app.setErrorHandler((err: FastifyError & { validation?: AjvError[] }, req, reply) => {
     if (err.validation?.length) {

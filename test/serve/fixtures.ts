@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -32,4 +33,38 @@ export function tinyGenerator(opts: { conditional?: number; channels?: number; s
 
 export function tmpDir(prefix = 'ganbook-serve-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** `npm run serve` in a child process (see {@link startServeProcess}). */
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  /** Its stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `scripts/serve.ts --quiet <args>` (port 0 unless `args` names one); resolves once it prints its URL. */
+export function startServeProcess(args: string[], timeoutMs = 60_000): Promise<ServeProcess> {
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/serve.ts', '--quiet', ...port, ...args], {
+    cwd: path.resolve(__dirname, '..', '..'), env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve printed no URL within ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /at (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], port: Number(m[2]), output: () => out, exited });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => { out += d; });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`serve exited ${code} before printing its URL:\n${out}`)); });
+  });
 }

@@ -5,7 +5,7 @@ import { tf } from '../../lib/backend';
 import { exportGenerator } from '../../lib/serve/export';
 import { mulberry32 } from '../../lib/serve/latent';
 import { createServer, startServer } from '../../lib/serve/server';
-import { tinyGenerator, tmpDir } from './fixtures';
+import { startServeProcess, tinyGenerator, tmpDir } from './fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -92,26 +92,13 @@ describe('server lifecycle', () => {
 
   it('npm run serve: starts from the CLI on port 0, answers, and exits 0 on SIGTERM', async () => {
     const dir = await exported();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/serve.ts', '--model', dir, '--port', '0', '--quiet'], {
-      cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 60_000);
-      child.stdout.on('data', () => {
-        const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) { clearTimeout(timer); resolve(m[1]); }
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-    });
+    const { child, url, output, exited } = await startServeProcess(['--model', dir]);
     expect(((await (await fetch(`${url}/healthz`)).json()) as { status: string }).status).toBe('ok');
     const res = await generateRequest(url, { count: 2, seed: 9 });
     expect(res.status).toBe(200);
-    const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); });
-    expect(code).toBe(0);
-    expect(out).toContain('server closed, model disposed.');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output()).toContain('server closed, model disposed.');
   });
 
   it('the CLI explains a bad option', async () => {
