@@ -58,6 +58,39 @@ function createCompilePath({ rootDir, libDirs = libraryDirs(rootDir), cacheDir =
     try { return fs.statSync(fileName).mtimeMs > startedAt; } catch { return true; }
   };
 
+  /**
+   * tslab rewrites a cell's references to earlier cells' variables as `exports.<name>`, choosing
+   * them by asking the checker where each identifier's symbol is declared: anything declared in
+   * its `__prev__.d.ts` counts. That file also declares the *properties* of earlier variables'
+   * types, so property names were rewritten too — `const { dir: d } = common` became
+   * `const { exports, dir: d } = exports.common` ("Identifier 'exports' has already been
+   * declared"), and object-literal keys or method names matching an earlier object's property
+   * broke the same way. While a cell is emitted, the checker tslab gets leaves out the members
+   * and parameters declared in `__prev__.d.ts`, keeping the earlier cells' own names.
+   */
+  let emitting = false;
+  const checkers = new WeakMap();
+  function withCellChecker(ts, program) {
+    if (!program || typeof program.getTypeChecker !== 'function') return program;
+    let wrapped = checkers.get(program);
+    if (wrapped) return wrapped;
+    // members (properties, methods, accessors) and parameters, as opposed to the file's own names
+    const member = (d) => ts.isTypeElement(d) || ts.isClassElement(d) || ts.isObjectLiteralElement(d) || ts.isParameter(d);
+    const prevOnlyTopLevel = (sym) => {
+      if (!emitting || !sym || !sym.declarations) return sym;
+      const keep = sym.declarations.filter((d) => !(member(d) && d.getSourceFile().fileName.endsWith('__prev__.d.ts')));
+      return keep.length === sym.declarations.length ? sym : new Proxy(sym, { get: (t, k) => (k === 'declarations' ? keep : t[k]) });
+    };
+    wrapped = new Proxy(program, {
+      get: (t, k) => (k === 'getTypeChecker' ? () => {
+        const checker = t.getTypeChecker();
+        return new Proxy(checker, { get: (c, m) => (m === 'getSymbolAtLocation' ? (node) => prevOnlyTopLevel(c.getSymbolAtLocation(node)) : c[m]) });
+      } : (typeof t[k] === 'function' ? t[k].bind(t) : t[k])),
+    });
+    checkers.set(program, wrapped);
+    return wrapped;
+  }
+
   /** Puts a proxy in front of tslab's TypeScript module; call before tslab's converter loads. */
   function installTypeScriptProxy() {
     const id = require.resolve(TS_ID);
@@ -75,9 +108,13 @@ function createCompilePath({ rootDir, libDirs = libraryDirs(rootDir), cacheDir =
         const createProgram = host.createProgram;
         host.createProgram = (...pa) => {
           const builder = createProgram(...pa);
-          const emit = builder.emit;
-          builder.emit = (sf, ...rest) => (sf && isLibrary(sf.fileName)
-            ? { emitSkipped: false, diagnostics: [] } : emit.call(builder, sf, ...rest));
+          const emit = builder.emit, getProgram = builder.getProgram;
+          builder.emit = (sf, ...rest) => {
+            if (sf && isLibrary(sf.fileName)) return { emitSkipped: false, diagnostics: [] };
+            emitting = true;
+            try { return emit.call(builder, sf, ...rest); } finally { emitting = false; }
+          };
+          builder.getProgram = () => withCellChecker(ts, getProgram.call(builder));
           return builder;
         };
         return host;

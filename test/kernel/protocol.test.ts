@@ -216,6 +216,15 @@ describe('ganbook kernel protocol', () => {
     expect(only(shown, 'execute_result').data['text/plain']).toBe("'a;;'");
   });
 
+  it('uses property names of earlier cells\' objects as names again: renamed destructuring, object-literal keys, methods', async () => {
+    await k.execute("const common = { dir: 'runs', lr: 0.1, f() { return 1; } };");
+    const renamed = await k.execute('const { dir: studiesDir, ...rest } = common;\n`${studiesDir} ${Object.keys(rest).join(",")}`');
+    expect(renamed.reply.content.status, JSON.stringify(ofType(renamed, 'error').map((m) => m.content.evalue))).toBe('ok');
+    expect(only(renamed, 'execute_result').data['text/plain']).toBe("'runs lr,f'");
+    const literal = await k.execute("const other: typeof common = { dir: 'x', lr: common.lr * 2, f() { return 2; } };\n[other.dir, other.lr, other.f(), studiesDir].join(' ')");
+    expect(only(literal, 'execute_result').data['text/plain']).toBe("'x 0.2 2 runs'");
+  });
+
   it('answers every cell even when its value cannot be displayed, and runs the next cell', async () => {
     const cells: [string, RegExp][] = [
       ["({ [Symbol.for('nodejs.util.inspect.custom')]() { throw new Error('inspect boom'); } })", /could not be displayed: util\.inspect threw "inspect boom"/],
