@@ -11,6 +11,11 @@ describe('notebooks/07-tuning.ipynb', () => {
     expect(text).toMatch(/07-grid +grid +4 /); // comparison table rows
     expect(text).toMatch(/07-bayes +bayes +4 /);
     expect(text).toContain('sameAsLive: true');
+    // two tune-worker processes ran the shared (SQLite) study while the notebook watched
+    expect(text).toMatch(/worker exit codes: 0, 0 — Study 07-shared \(bayes\): 4 trials/);
+    const workersLine = /07-shared: 4 trials by (\d) workers/.exec(text);
+    expect(Number(workersLine?.[1])).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/07-shared +bayes +4 /);
     expect(text).toMatch(/07-(grid|bayes): lr=[\d.e-]+, β₁=[\d.]+, FID \d+\.\d/);
 
     const html = outs.filter((o) => o.data?.['text/html']).map((o) => String(o.data!['text/html']));
