@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { tf } from '../../lib/backend';
+import { buildGenerator } from '../../lib/models/build';
+import { dcgan } from '../../lib/models/config';
 import { exportGenerator } from '../../lib/serve/export';
 import { createServer } from '../../lib/serve/server';
 import { tinyGenerator, tmpDir } from './fixtures';
@@ -72,6 +74,22 @@ describe('dynamic batching over HTTP', () => {
       for (const [y, x] of [[0, 0], [13, 17], [27, 27]]) expect(tile(i, y, x)).toBe(json.pixels[i * 784 + y * 28 + x]);
     }
     expect(grid[28][0][0] + grid[29][5][0] + grid[87][87][0]).toBe(0); // padding and the unused tiles are black
+  });
+
+  it('gives the reference DCGAN generator (dense, batch norm, transposed convolutions) the same bytes batched as alone', async () => {
+    const ddir = tmpDir();
+    const g = buildGenerator(dcgan());
+    await exportGenerator(g, ddir);
+    g.dispose();
+    const a = await createServer({ modelDir: ddir, batchTimeoutMs: 20 });
+    const b = await createServer({ modelDir: ddir, maxBatchSize: 1, batchTimeoutMs: 0 });
+    const bodies = Array.from({ length: 12 }, (_, i) => ({ count: 1 + (i % 4) * 5, seed: 300 + i, format: i % 2 ? 'png' : 'json' }));
+    const before = await batches(a);
+    const together = await Promise.all(bodies.map((x) => post(a, x)));
+    expect((await batches(a)) - before).toBeLessThanOrEqual(2);
+    for (const [i, x] of bodies.entries()) expect(together[i].rawPayload.equals((await post(b, x)).rawPayload)).toBe(true);
+    await a.close();
+    await b.close();
   });
 
   it('generates per label in a batch of a conditional model as it does alone', async () => {
