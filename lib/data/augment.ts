@@ -104,7 +104,7 @@ export function augmentDataset(ds: Dataset, opts: AugmentOptions, seed: number):
   const src = ds.floatPixels(0, ds.size);
   const out = new Float32Array(src.length);
   augmentInto(src, out, [ds.size, ...ds.imageShape], { ...opts, range: '[0,1]' }, seededRandom(seed));
-  return new Dataset({ name: `${ds.name}+aug`, pixels: out, shape: [ds.size, ...ds.imageShape], labels: ds.labels, classNames: ds.classNames });
+  return new Dataset({ name: `${ds.name}+aug`, pixels: out, shape: [ds.size, ...ds.imageShape], labels: ds.labels, classNames: ds.classNames, attributes: ds.attributes });
 }
 
 /** Before/after pictures of an augmentation; displays as a grid (originals on top). */

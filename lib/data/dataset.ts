@@ -13,6 +13,17 @@ import { permutation } from './random';
 /** Backing store of pixel values: bytes (value / `maxValue`) or floats already in [0, 1]. */
 export type PixelStore = Uint8Array | Float32Array;
 
+/**
+ * A further integer label per image beside the class label, e.g. an emoji's drawing style:
+ * image `i` has `names[values[i]]`.
+ */
+export interface DatasetAttribute {
+  /** What each value means (index = value). */
+  names: string[];
+  /** One value per image, each in `0..names.length - 1`. */
+  values: Int32Array;
+}
+
 /** What a {@link Dataset} is made of. */
 export interface DatasetInit {
   name: string;
@@ -23,6 +34,8 @@ export interface DatasetInit {
   classNames?: string[];
   /** For byte stores: the value that means 1.0 (255 for MNIST, 16 for scikit-learn digits). */
   maxValue?: number;
+  /** Further labels by name (see {@link DatasetAttribute}); kept by `subset`, `shuffle`, `split`, `take`. */
+  attributes?: Record<string, DatasetAttribute>;
 }
 
 /**
@@ -50,6 +63,11 @@ export class Dataset {
   readonly pixels: PixelStore;
   /** For byte stores: the byte value that means 1.0. */
   readonly maxValue: number;
+  /**
+   * Further labels by name, e.g. `ds.attributes.style` of `loadDataset('emoji')`
+   * (`{ names: ['google', 'twitter'], values }`); `{}` when there are none.
+   */
+  readonly attributes: Readonly<Record<string, DatasetAttribute>>;
   private cached: Tensor4D | null = null;
 
   constructor(init: DatasetInit) {
@@ -80,6 +98,17 @@ export class Dataset {
       }
     }
     this.classNames = names;
+    const attributes = init.attributes ?? {};
+    for (const [key, a] of Object.entries(attributes)) {
+      if (a.values.length !== n) {
+        throw new Error(`Dataset "${init.name}": attribute "${key}" has ${a.values.length} values for ${n} images; give one per image.`);
+      }
+      const bad = a.values.findIndex((v) => !(v >= 0 && v < a.names.length));
+      if (bad >= 0) {
+        throw new Error(`Dataset "${init.name}": attribute "${key}" of image ${bad} is ${a.values[bad]}, outside 0..${a.names.length - 1} (${a.names.length} names).`);
+      }
+    }
+    this.attributes = attributes;
   }
 
   /**
@@ -172,7 +201,11 @@ export class Dataset {
       pixels.set(this.pixels.subarray(i * per, (i + 1) * per), j * per);
       if (labels) labels[j] = this.labels![i];
     }
-    return new Dataset({ name, pixels, shape: [indices.length, ...this.imageShape], labels, classNames: this.classNames, maxValue: this.maxValue });
+    const attributes = Object.fromEntries(Object.entries(this.attributes)
+      .map(([key, a]) => [key, { names: a.names, values: Int32Array.from(indices, (i) => a.values[i]) }]));
+    return new Dataset({
+      name, pixels, shape: [indices.length, ...this.imageShape], labels, classNames: this.classNames, maxValue: this.maxValue, attributes,
+    });
   }
 
   /** The first `n` images (a copy). */

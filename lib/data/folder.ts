@@ -23,7 +23,7 @@ export interface ImageFolderOptions {
   /** 1 = grayscale, 3 = RGB. Default: 1 if most images are grayscale, else 3. */
   channels?: 1 | 3;
   /** What transparent pixels are composited over: 'white' (default), 'black', or `[r, g, b]` 0-255. */
-  background?: 'white' | 'black' | [number, number, number];
+  background?: Background;
   /** Labels from sub-folder names (default: true when the folder has sub-folders with images). */
   labels?: boolean;
   /** Read at most this many images (in sorted path order). */
@@ -116,13 +116,18 @@ function upright(img: Tensor3D, orientation: number): Tensor3D {
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
-function decode(file: string): Tensor3D {
+/**
+ * Decodes a PNG/JPEG file to an int32 tensor `[h, w, c]` (0-255), upright by its EXIF orientation;
+ * `channels` 0 keeps the file's channels, 4 expands palettes and tRNS transparency to RGBA.
+ * Throws naming the file when it is not a decodable image, or when native TensorFlow is missing.
+ */
+export function decodeImageFile(file: string, channels: 0 | 3 | 4 = 0): Tensor3D {
   if (!hasNodeHelpers()) {
     throw new Error(`Cannot decode ${file}: image folders need native TensorFlow (tf.node.decodeImage). Run \`npm run setup\`.`);
   }
   try {
     const bytes = fs.readFileSync(file);
-    const img = tf.node.decodeImage(bytes, 0, 'int32', false) as Tensor3D;
+    const img = tf.node.decodeImage(bytes, channels, 'int32', false) as Tensor3D;
     const o = exifOrientation(bytes);
     if (o <= 1) return img;
     const out = upright(img, o);
@@ -133,8 +138,47 @@ function decode(file: string): Tensor3D {
   }
 }
 
+/** What transparent pixels are composited over: 'white', 'black', or `[r, g, b]` 0-255. */
+export type Background = 'white' | 'black' | [number, number, number];
+
 /**
- * Centre-crops to a square, composites alpha over `background` (out = rgb·a + bg·(1 − a)), resizes
+ * The `[r, g, b]` (0-255) of a {@link Background} option; white when undefined.
+ * Throws for anything else (e.g. a colour name other than white/black, values outside 0-255).
+ */
+export function parseBackground(background: Background | undefined): [number, number, number] {
+  const rgb = background === undefined || background === 'white' ? [255, 255, 255] : background === 'black' ? [0, 0, 0]
+    : Array.isArray(background) && background.length === 3 ? background : null;
+  if (!rgb || rgb.some((v) => !(typeof v === 'number' && v >= 0 && v <= 255))) {
+    throw new Error(`Expected background 'white', 'black' or [r, g, b] in 0-255; got ${JSON.stringify(background)}.`);
+  }
+  return [rgb[0], rgb[1], rgb[2]];
+}
+
+/**
+ * Composites pixels with alpha over a background: out = v·a + bg·(1 − a), a = alpha / 255, in
+ * the images' (sRGB) values 0-255. `data` holds `channels` values per pixel, the last one alpha:
+ * 2 (gray + alpha: the background's luminance, ITU-R BT.601 weights, is used) or 4 (RGBA).
+ * Returns `channels − 1` floats per pixel (0-255, not rounded).
+ *
+ * @example
+ * ```ts
+ * compositeOver([255, 0, 0, 128], 4, [255, 255, 255]); // Float32Array [255, 127, 127] (half-transparent red on white)
+ * ```
+ */
+export function compositeOver(data: ArrayLike<number>, channels: 2 | 4, background: [number, number, number]): Float32Array {
+  const bg = channels === 2 ? [0.2989 * background[0] + 0.587 * background[1] + 0.114 * background[2]] : background;
+  const c = channels - 1;
+  const n = data.length / channels;
+  const out = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) {
+    const a = data[i * channels + c] / 255;
+    for (let k = 0; k < c; k++) out[i * c + k] = data[i * channels + k] * a + bg[k] * (1 - a);
+  }
+  return out;
+}
+
+/**
+ * Centre-crops to a square, composites alpha over `background` ({@link compositeOver}), resizes
  * to `size`, converts to `channels`: uint8 values.
  */
 function prepare(img: Tensor3D, size: number, channels: 1 | 3, background: [number, number, number]): Uint8Array {
@@ -142,12 +186,7 @@ function prepare(img: Tensor3D, size: number, channels: 1 | 3, background: [numb
     const [h, w, c] = img.shape;
     const s = Math.min(h, w);
     let x = img.slice([Math.floor((h - s) / 2), Math.floor((w - s) / 2), 0], [s, s, c]).toFloat() as Tensor3D;
-    if (c === 2 || c === 4) {
-      const a = x.slice([0, 0, c - 1], [s, s, 1]).div(255);
-      const rgb = x.slice([0, 0, 0], [s, s, c - 1]);
-      const bg = c === 2 ? tf.scalar(0.2989 * background[0] + 0.587 * background[1] + 0.114 * background[2]) : tf.tensor1d(background);
-      x = rgb.mul(a).add(bg.mul(tf.sub(1, a))) as Tensor3D;
-    }
+    if (c === 2 || c === 4) x = tf.tensor3d(compositeOver(x.dataSync(), c, background), [s, s, c - 1]);
     const cc = x.shape[2];
     if (channels === 3 && cc === 1) x = x.tile([1, 1, 3]);
     if (channels === 1 && cc === 3) x = x.mul(tf.tensor1d([0.2989, 0.587, 0.114])).sum(-1, true) as Tensor3D;
@@ -211,13 +250,11 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
       + `${tiny.slice(0, 5).map((f) => `${path.relative(dir, f.file)} (${headers[files.indexOf(f)]!.width}x${headers[files.indexOf(f)]!.height})`).join(', ')}${tiny.length > 5 ? ', …' : ''}.`);
     files = files.filter((f) => !tiny.includes(f));
   }
-  const background: [number, number, number] = opts.background === 'black' ? [0, 0, 0]
-    : Array.isArray(opts.background) ? opts.background : [255, 255, 255];
-  if (background.some((v) => !(v >= 0 && v <= 255))) throw new Error(`Expected background 'white', 'black' or [r, g, b] in 0-255; got ${JSON.stringify(opts.background)}.`);
+  const background = parseBackground(opts.background);
   const per = size * size * channels;
   const pixels = new Uint8Array(files.length * per);
   for (let i = 0; i < files.length; i++) {
-    const img = decode(files[i].file);
+    const img = decodeImageFile(files[i].file);
     try {
       pixels.set(prepare(img, size, channels, background), i * per);
     } finally {

@@ -19,6 +19,8 @@ export interface SavedDatasetManifest {
   maxValue: number;
   images: string;
   labels: string | null;
+  /** The dataset's {@link Dataset.attributes} (absent when it has none). */
+  attributes?: Record<string, { names: string[]; values: number[] }>;
 }
 
 /** File name of the manifest. */
@@ -49,6 +51,9 @@ export function saveDataset(ds: Dataset, dir: string): SavedDatasetManifest {
     format: 'ganbook-dataset', version: 1, name: ds.name, size: ds.size, imageShape: ds.imageShape,
     classNames: ds.classNames, maxValue: ds.maxValue, images, labels,
   };
+  if (Object.keys(ds.attributes).length > 0) {
+    manifest.attributes = Object.fromEntries(Object.entries(ds.attributes).map(([k, a]) => [k, { names: a.names, values: Array.from(a.values) }]));
+  }
   fs.writeFileSync(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
@@ -85,5 +90,6 @@ export function loadSavedDataset(dir: string, opts: { limit?: number } = {}): Da
   return new Dataset({
     name: m.name, pixels, shape: [n, ...m.imageShape], maxValue: m.maxValue, classNames: m.classNames,
     labels: lab ? Int32Array.from(lab.data.subarray(0, n)) : null,
+    attributes: Object.fromEntries(Object.entries(m.attributes ?? {}).map(([k, a]) => [k, { names: a.names, values: Int32Array.from(a.values.slice(0, n)) }])),
   });
 }
