@@ -91,7 +91,8 @@ async function main(): Promise<number> {
     },
   });
   await study.storage.close();
-  const interrupted = interruptSignal().aborted;
+  // a stop after the budget was done (e.g. startWorkers' stop() racing a worker's exit) lost nothing
+  const interrupted = interruptSignal().aborted && study.finished.length < trials;
   console.log(`[${study.worker}] ${interrupted ? 'stopped' : 'done'}: ran ${mine} trials in ${((Date.now() - t0) / 1000).toFixed(1)} s. ${study.summary()}`);
   return interrupted ? 130 : 0;
 }
