@@ -13,7 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../lib/backend';
 import { loadDataset } from '../lib/data/load';
-import { classify, loadClassifier, type ClassifierDataset } from '../lib/metrics/classifier';
+import { classify, loadClassifier, topClasses, type ClassifierDataset } from '../lib/metrics/classifier';
+import { evaluateGenerator } from '../lib/metrics/evaluate';
 import { confidentShare, recognizableShare } from '../lib/metrics/recognizable';
 import { exportGenerator, loadExport } from '../lib/serve/export';
 import { latestCheckpoint } from '../lib/train/checkpoint';
@@ -32,14 +33,24 @@ function arg(name: string, fallback?: string): string {
   return v;
 }
 
-/** Share of real test images the classifier recognizes at ≥ threshold: the ceiling for generated ones. */
-async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.9): Promise<number> {
+/**
+ * What real test images reach — the ceiling for generated ones: the share the classifier
+ * recognizes at ≥ threshold, and per class the share it assigns to the true class.
+ */
+async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.9): Promise<{ share: number; perClass: number[] }> {
   const clf = await loadClassifier(dataset);
   const data = await loadDataset(dataset, { split: 'test', limit: n });
   const images = data.gather(Array.from({ length: data.size }, (_, i) => i), '[0,1]');
   const { probs, numClasses } = classify(clf, images);
   images.dispose();
-  return confidentShare(probs, numClasses, threshold).share;
+  const hits = new Array<number>(numClasses).fill(0), counts = new Array<number>(numClasses).fill(0);
+  const top = topClasses(probs, numClasses);
+  for (let i = 0; i < data.size; i++) {
+    const y = data.labels![i];
+    counts[y]++;
+    if (top[i] === y) hits[y]++;
+  }
+  return { share: confidentShare(probs, numClasses, threshold).share, perClass: hits.map((h, c) => h / Math.max(1, counts[c])) };
 }
 
 async function main(): Promise<void> {
@@ -56,23 +67,32 @@ async function main(): Promise<void> {
   const { generator, config, step, ema } = generatorFromCheckpoint(ckpt);
   console.log(`${path.relative(root, ckpt)}: step ${step}, ${ema ? 'EMA' : 'raw'} generator weights`);
 
-  const ceiling = await realCeiling(clfSet, n);
-  const rows: { storage: string; bytes: number; share: number }[] = [];
+  const numClasses = config.conditional?.numClasses ?? 0;
+  const real = await realCeiling(clfSet, n);
+  const ceiling = real.share;
+  const rows: { storage: string; bytes: number; share: number; requested?: number; perClass?: number[] }[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-pretrained-'));
   for (const q of ['none', 'float16', 'uint8'] as const) {
     const ex = await exportGenerator(generator, path.join(tmp, q), { quantize: q });
     const { model } = await loadExport(ex.dir);
-    const r = await recognizableShare(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim });
+    const r = await recognizableShare(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses });
+    // conditional: per requested class, the share the classifier assigns to that class (any confidence)
+    const perClass = numClasses ? (await evaluateGenerator(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses, diversityPairs: 0 }))
+      .perClass.map((c) => c.accuracy) : undefined;
     model.dispose();
-    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share: r.share });
-    console.log(`${q}: ${(ex.sizes.weights / 1e6).toFixed(2)} MB, ${(100 * r.share).toFixed(1)}% recognizable`);
+    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share: r.share, requested: r.requestedShare, perClass });
+    console.log(`${q}: ${(ex.sizes.weights / 1e6).toFixed(2)} MB, ${(100 * r.share).toFixed(1)}% recognizable`
+      + (perClass ? `; requested class per class ${perClass.map((a) => (100 * a).toFixed(0)).join(' ')}%` : ''));
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   const chosen = rows.find((r) => r.storage === (quantize === 'none' ? 'float32' : quantize))!;
   const out = path.join(root, 'pretrained', name);
   fs.rmSync(out, { recursive: true, force: true });
   await exportGenerator(generator, out, {
-    quantize, meta: { config: config as unknown as Record<string, unknown>, dataset, step, metrics: { recognizable: +chosen.share.toFixed(4), realCeiling: +ceiling.toFixed(4), n } },
+    quantize, meta: { config: config as unknown as Record<string, unknown>, dataset, step, metrics: {
+      recognizable: +chosen.share.toFixed(4), realCeiling: +ceiling.toFixed(4), n,
+      ...(chosen.perClass ? { requestedClassShare: chosen.perClass.map((a) => +a.toFixed(4)), realClassAccuracy: real.perClass.map((a) => +a.toFixed(4)) } : {}),
+    } },
   });
   generator.dispose();
   const ledger = summary.ledger ?? {};
@@ -88,6 +108,11 @@ async function main(): Promise<void> {
     `Recognizable share: samples the ${clfSet} classifier labels with ≥ 0.9 confidence, ${n} seeded samples (seed 0); real test images reach **${(100 * ceiling).toFixed(1)}%** (the ceiling).`, '',
     '| storage | weights | recognizable | ÷ real ceiling |', '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.storage}${r === chosen ? ' (shipped)' : ''} | ${(r.bytes / 1e6).toFixed(2)} MB | ${(100 * r.share).toFixed(1)}% | ${(r.share / ceiling).toFixed(3)} |`), '',
+    ...(chosen.perClass ? [
+      `Conditional: for each requested class, the share of its ${Math.round(n / numClasses)} seeded samples the classifier assigns to that class (any confidence), beside the classifier's accuracy on real test images of the class.`, '',
+      '| class | requested-class share | real test accuracy |', '| --- | --- | --- |',
+      ...chosen.perClass.map((a, c) => `| ${c} | ${(100 * a).toFixed(1)}% | ${(100 * real.perClass[c]).toFixed(1)}% |`), '',
+    ] : []),
     '## Licence', 'Weights: Apache-2.0, as the project. The training data keeps its own licence (above).', '',
     `Produced by \`npm run pretrained -- --run runs/${path.basename(runDir)} --name ${name} --quantize ${quantize} --n ${n}\` on ${new Date().toISOString().slice(0, 10)}.`, '',
   ].join('\n');

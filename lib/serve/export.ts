@@ -31,8 +31,8 @@ export interface Compression {
 export interface ExportMeta extends Omit<GeneratorMeta, 'config'> {
   /** The GAN config the model was built from (`{}` when unknown). */
   config: Record<string, unknown>;
-  /** Evaluation results (e.g. `{ fcd: 12.3 }`). */
-  metrics?: Record<string, number>;
+  /** Evaluation results (e.g. `{ fcd: 12.3 }`; per-class results as arrays indexed by class). */
+  metrics?: Record<string, number | number[]>;
   compression?: Compression;
   /** Bytes of the weights file. */
   weightBytes?: number;
