@@ -128,6 +128,14 @@ export class GanTrainer {
     const want = gan.imageShape.join('x'), got = this.data.imageShape.join('x');
     if (want !== got) throw new Error(`Expected images of shape ${want} for this GAN's config; got ${got}. Change config.imageShape or the data.`);
     if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
+    if (gan.numClasses && this.data.labels) {
+      let lo = Infinity, hi = -Infinity;
+      for (const l of this.data.labels) { if (l < lo) lo = l; if (l > hi) hi = l; }
+      if (lo < 0 || hi >= gan.numClasses) {
+        throw new Error(`The data's labels run from ${lo} to ${hi}, but the conditional GAN has numClasses ${gan.numClasses} (labels 0-${gan.numClasses - 1}); `
+          + `build it with conditional: { numClasses: ${hi + 1} } (e.g. conditionalGan({ conditional: { numClasses: dataset.classNames.length } })).`);
+      }
+    }
     this.callbacks = [...defaultCallbacks(), ...o.callbacks];
     this.currentObjective = o.objective;
     this.stepFor = o.objective;

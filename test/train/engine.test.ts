@@ -19,9 +19,19 @@ const small = { latentDim: 8, generator: { widths: [8, 4] }, discriminator: { wi
 
 interface Run { mode: string; losses: number[][]; weights: Float32Array[]; tensors: number[] }
 
+/** Training data shaped like the config's images: 28x28 grey, or colour at 32/64 px (seeded, shared). */
+const colour = new Map<string, Tensor4D>();
+function dataFor(config: GanConfig) {
+  const [h, w, c] = config.imageShape;
+  if (h === 28 && c === 1) return config.conditional ? labelled : images;
+  const key = `${h}x${w}x${c}`;
+  if (!colour.has(key)) colour.set(key, tf.randomUniform([40, h, w, c], 0, 1, 'float32', 12) as Tensor4D);
+  return config.conditional ? { images: colour.get(key)!, labels: labelled.labels } : colour.get(key)!;
+}
+
 async function train(config: GanConfig, opts: TrainerOptions, steps: number): Promise<Run> {
   const gan = buildGan(config);
-  const t = new GanTrainer(gan, config.conditional ? labelled : images, { ...base, ...opts });
+  const t = new GanTrainer(gan, dataFor(config), { ...base, ...opts });
   const tensors: number[] = [];
   for (let i = 0; i < steps; i++) { await t.step(); tensors.push(tf.memory().numTensors); }
   const run = {
@@ -48,6 +58,8 @@ const cases: [string, GanConfig, TrainerOptions, number][] = [
   ['R1 penalty', dcgan(small), { r1Gamma: 10 }, 2],
   ['wganGp (layer norm, n_critic 5, double backward)', wganGp(small), {}, 2],
   ['conditional WGAN-GP', wganGp({ ...small, conditional: { numClasses: 10, embedDim: 4 } }), { nCritic: 2 }, 2],
+  ['colour dcgan, 32x32x3', dcgan({ latentDim: 8, imageShape: [32, 32, 3], generator: { widths: [8, 8, 4] }, discriminator: { widths: [4, 8, 8] } }), {}, 2],
+  ['colour conditionalGan, 64x64x3', conditionalGan({ latentDim: 8, imageShape: [64, 64, 3], generator: { widths: [8, 8, 4, 4] }, discriminator: { widths: [4, 4, 8, 8] }, conditional: { numClasses: 10, embedDim: 4 } }), {}, 2],
 ];
 
 describe('native engine vs tfjs autodiff (same losses, same weights, flat tensor count)', () => {
@@ -145,6 +157,12 @@ describe('NaN restores keep the tensor count flat on every step', () => {
 });
 
 describe('labelled data', () => {
+  it('labels beyond a conditional GAN\'s numClasses are refused before training, saying what to build', () => {
+    const gan = buildGan(conditionalGan({ ...small, conditional: { numClasses: 9, embedDim: 4 } }));
+    expect(() => new GanTrainer(gan, labelled, base)).toThrow(/labels run from 0 to 9, but the conditional GAN has numClasses 9 .*conditional: \{ numClasses: 10 \}/);
+    disposeGan(gan);
+  });
+
   it('an unconditional GAN trains on a labelled dataset (labels ignored) on both steps', async () => {
     for (const fastStep of [true, false]) {
       const gan = buildGan(dcgan(small));
