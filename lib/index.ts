@@ -81,14 +81,14 @@ export { mse, mseEach, psnr, ssim, ssimEach, msSsim, msSsimEach, msSsimDiversity
 export type { PixelOptions, SsimOptions, MsSsimOptions, DiversityOptions } from './metrics/pixel';
 export { classifierScore, frechetClassifierDistance, kernelClassifierDistance, precisionRecall, classifierOutputs } from './metrics/scores';
 export type { ClassifierMetricOptions, KernelDistanceOptions, KernelDistance, PrecisionRecallOptions } from './metrics/scores';
-export { loadClassifier, classify, buildClassifier, CLASSIFIER_DATASETS } from './metrics/classifier';
+export { loadClassifier, classify, classifierInput, buildClassifier, buildColourClassifier, CLASSIFIER_DATASETS, CLASSIFIER_INPUT } from './metrics/classifier';
 export type { Classifier, ClassifierDataset, ClassifierStats, ClassifierOutputs } from './metrics/classifier';
 export { frechetDistance, featureStatistics, polynomialMmd2, sqrtmPsd } from './metrics/linalg';
 export { precisionRecallFeatures } from './metrics/neighbours';
 export type { PrecisionRecall, FeatureMatrix } from './metrics/neighbours';
 export { memorization, MemorizationReport, unitImages } from './metrics/memorization';
 export type { MemorizationOptions } from './metrics/memorization';
-export { evaluateGenerator, evaluateImages, sampleGenerator, latentCodes, EvaluationReport } from './metrics/evaluate';
+export { evaluateGenerator, evaluateImages, realBaseline, sampleGenerator, latentCodes, EvaluationReport } from './metrics/evaluate';
 export type { EvaluateOptions, EvaluateImagesOptions, EvaluationScores, ClassQuality, GeneratorLike, SampleFn } from './metrics/evaluate';
 export { recognizableShare } from './metrics/recognizable';
 export type { Recognizable, RecognizableOptions } from './metrics/recognizable';

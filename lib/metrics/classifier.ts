@@ -1,8 +1,9 @@
 /**
- * The small LeNet-style classifiers that stand in for Inception in ganbook's distribution
- * metrics. No Inception network is available offline, so "FID" here is a **Fréchet classifier
- * distance** computed on the 64-dimensional penultimate layer of a classifier trained on the
- * same dataset (MNIST or Fashion-MNIST). Numbers are comparable between ganbook runs, not with
+ * The small classifiers that stand in for Inception in ganbook's distribution metrics. No
+ * Inception network is available offline, so "FID" here is a **Fréchet classifier distance**
+ * computed on the 64-dimensional penultimate layer of a classifier trained on the same dataset
+ * (LeNet-style for MNIST and Fashion-MNIST; a small colour convnet for emoji, trained on the
+ * emoji categories and tested on held-out emoji). Numbers are comparable between ganbook runs, not with
  * published Inception-based FID/IS/KID values.
  *
  * The trained models and the cached statistics of the real test sets live in
@@ -13,9 +14,20 @@ import * as path from 'path';
 import { tf, type LayersModel, type Tensor2D, type Tensor4D } from '../backend';
 
 /** Datasets with a committed classifier. */
-export type ClassifierDataset = 'mnist' | 'fashion-mnist';
+export type ClassifierDataset = 'mnist' | 'fashion-mnist' | 'emoji';
 
-export const CLASSIFIER_DATASETS: ClassifierDataset[] = ['mnist', 'fashion-mnist'];
+export const CLASSIFIER_DATASETS: ClassifierDataset[] = ['mnist', 'fashion-mnist', 'emoji'];
+
+/**
+ * The input `[h, w, c]` of each dataset's classifier, in [0, 1]: 28x28 grayscale for the MNISTs,
+ * 32x32 RGB for `emoji` (the `loadDataset('emoji', { size: 32 })` images, white background).
+ * Images whose side is a whole multiple of it (64-px emoji) are box-filtered down by {@link classify}.
+ */
+export const CLASSIFIER_INPUT: Record<ClassifierDataset, [number, number, number]> = {
+  mnist: [28, 28, 1],
+  'fashion-mnist': [28, 28, 1],
+  emoji: [32, 32, 3],
+};
 
 /** Width of the feature (penultimate) layer. */
 export const FEATURE_DIM = 64;
@@ -45,13 +57,45 @@ export function buildClassifier(numClasses = 10, seed = 1, filters: [number, num
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.conv2d({ filters: filters[1], kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  return addFeatureHead(model, numClasses, seed, 3, 0.25);
+}
+
+/**
+ * flatten → dropout(`rate`) → dense(64, linear, `features`) → ReLU → dropout(0.3) →
+ * dense(numClasses, softmax), seeded `seed * 100 + k`, `k + 1`, … (as the MNIST classifier always was).
+ */
+function addFeatureHead(model: ReturnType<typeof tf.sequential>, numClasses: number, seed: number, k: number, rate: number): LayersModel {
+  const init = (j: number) => tf.initializers.glorotUniform({ seed: seed * 100 + j });
   model.add(tf.layers.flatten());
-  model.add(tf.layers.dropout({ rate: 0.25, seed: seed * 100 + 3 }));
-  model.add(tf.layers.dense({ units: FEATURE_DIM, name: FEATURE_LAYER, kernelInitializer: init(4) }));
+  model.add(tf.layers.dropout({ rate, seed: seed * 100 + k }));
+  model.add(tf.layers.dense({ units: FEATURE_DIM, name: FEATURE_LAYER, kernelInitializer: init(k + 1) }));
   model.add(tf.layers.reLU());
-  model.add(tf.layers.dropout({ rate: 0.3, seed: seed * 100 + 5 }));
-  model.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init(6) }));
+  model.add(tf.layers.dropout({ rate: 0.3, seed: seed * 100 + k + 2 }));
+  model.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init(k + 3) }));
   return model;
+}
+
+/**
+ * The colour classifier of `emoji`: three conv3x3 + maxpool stages (32, 64, 128 filters, ReLU,
+ * 'same' padding) → dropout → dense(64, linear, named `features`) → ReLU → dropout →
+ * dense(numClasses, softmax); 224,969 parameters for 9 classes. Input: `[n, 32, 32, 3]` in [0, 1].
+ *
+ * @example
+ * ```ts
+ * const model = buildColourClassifier(9, 1);
+ * model.countParams(); // 224,969
+ * ```
+ */
+export function buildColourClassifier(numClasses = 9, seed = 1, filters: [number, number, number] = [32, 64, 128]): LayersModel {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
+  const model = tf.sequential({ name: 'ganbook_colour_classifier' });
+  filters.forEach((f, i) => {
+    model.add(tf.layers.conv2d({
+      ...(i === 0 ? { inputShape: CLASSIFIER_INPUT.emoji } : {}), filters: f, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(i + 1),
+    }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  });
+  return addFeatureHead(model, numClasses, seed, 7, 0.3);
 }
 
 /** Cached statistics of the real test set, in the classifier's feature space. */
@@ -70,6 +114,12 @@ export interface ClassifierStats {
   subsample: number;
   /** Labels of the subsample rows. */
   subsampleLabels: number[];
+  /** emoji: mean of the per-class test accuracies (the majority class cannot inflate it). */
+  testBalancedAccuracy?: number;
+  /** emoji: accuracy on the training split (the gap to `testAccuracy` is the generalisation gap). */
+  trainAccuracy?: number;
+  /** emoji: share of the largest class in the test set (what always guessing it would score). */
+  majorityShare?: number;
 }
 
 /** A loaded classifier with its cached real-data statistics. */
@@ -139,7 +189,31 @@ export interface ClassifierOutputs {
 }
 
 /**
- * Runs the classifier on `[n, 28, 28, 1]` images in [0, 1] (batched; no tensors kept).
+ * The images a classifier takes: `[n, h, w, c]` in [0, 1] as they are when they match its input
+ * ({@link CLASSIFIER_INPUT}), or box-filtered down when their side is a whole multiple `k` of it
+ * (each input pixel = the mean of a k x k block; 64-px emoji → 32 px, as `loadDataset('emoji',
+ * { size: 32 })` makes them). A new tensor; the caller disposes it.
+ *
+ * @throws naming the expected shape for any other shape or channel count.
+ * @example
+ * ```ts
+ * const x = classifierInput('emoji', samples64);  // [n, 32, 32, 3]
+ * ```
+ */
+export function classifierInput(dataset: ClassifierDataset, images: Tensor4D): Tensor4D {
+  const [eh, ew, ec] = CLASSIFIER_INPUT[dataset];
+  const [, h, w, c] = images.shape;
+  const k = h / eh;
+  if (c !== ec || !Number.isInteger(k) || k < 1 || w !== ew * k) {
+    throw new Error(`The ${dataset} classifier expects [n, ${eh}, ${ew}, ${ec}] images`
+      + `${dataset === 'emoji' ? ' (or [n, 64, 64, 3], box-filtered to 32)' : ''}; got [${images.shape}]. Resize or pick another metric.`);
+  }
+  return tf.tidy(() => (k === 1 ? images.clone() : tf.avgPool(images, k, k, 'valid')) as Tensor4D);
+}
+
+/**
+ * Runs the classifier on images in [0, 1] — `[n, 28, 28, 1]` for the MNISTs, `[n, 32, 32, 3]` (or
+ * 64x64, box-filtered) for emoji; see {@link classifierInput} — batched; no tensors kept.
  *
  * @example
  * ```ts
@@ -147,23 +221,24 @@ export interface ClassifierOutputs {
  * ```
  */
 export function classify(clf: Classifier, images: Tensor4D, batchSize = 500): ClassifierOutputs {
-  const [n, h, w, c] = images.shape;
-  if (h !== 28 || w !== 28 || c !== 1) {
-    throw new Error(`The ${clf.dataset} classifier expects [n, 28, 28, 1] images; got [${images.shape}]. Resize or pick another metric.`);
-  }
+  const x = classifierInput(clf.dataset, images);
+  const [n, h, w, c] = x.shape;
   const d = clf.stats.featureDim;
   const k = (clf.model.outputs[0].shape[1] as number) ?? 10;
   const features = new Float32Array(n * d);
   const probs = new Float32Array(n * k);
-  for (let s = 0; s < n; s += batchSize) {
-    const m = Math.min(batchSize, n - s);
-    const [f, p] = tf.tidy(() => {
-      const x = images.slice([s, 0, 0, 0], [m, h, w, c]);
-      const out = clf.featureModel.predict(x) as [Tensor2D, Tensor2D];
-      return [out[0].dataSync(), out[1].dataSync()];
-    });
-    features.set(f, s * d);
-    probs.set(p, s * k);
+  try {
+    for (let s = 0; s < n; s += batchSize) {
+      const m = Math.min(batchSize, n - s);
+      const [f, p] = tf.tidy(() => {
+        const out = clf.featureModel.predict(x.slice([s, 0, 0, 0], [m, h, w, c])) as [Tensor2D, Tensor2D];
+        return [out[0].dataSync(), out[1].dataSync()];
+      });
+      features.set(f, s * d);
+      probs.set(p, s * k);
+    }
+  } finally {
+    x.dispose();
   }
   return { features, probs, n, featureDim: d, numClasses: k };
 }

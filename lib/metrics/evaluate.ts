@@ -7,7 +7,9 @@ import { tf, type LayersModel, type Tensor, type Tensor2D, type Tensor4D } from 
 import type { Displayable } from '../display/show';
 import type { MimeBundle } from '../display/sink';
 import { toPng } from '../plot/image';
-import { classify, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
+import { loadDataset } from '../data/load';
+import { permutation } from '../data/random';
+import { classify, CLASSIFIER_INPUT, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
 import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
 import { memorization, type MemorizationReport } from './memorization';
 import { precisionRecallFeatures } from './neighbours';
@@ -51,6 +53,12 @@ export interface EvaluateImagesOptions {
   gridSize?: number;
   /** Name shown in the report. */
   name?: string;
+  /**
+   * Show the real-vs-real baseline beside every score (default true): as many real training
+   * images, scored the same way ({@link realBaseline}), and — with `train` — held-out real images'
+   * distance to `train`. false skips it (faster).
+   */
+  baseline?: boolean;
 }
 
 /** Options of {@link evaluateGenerator}. */
@@ -84,6 +92,8 @@ export interface EvaluationScores {
   /** Median RMS distance to the nearest training image; NaN without `train`. */
   memorizationMedian: number;
   memorizationMin: number;
+  /** Classes of the classifier (the classifier score's maximum). */
+  numClasses?: number;
 }
 
 /** Scores of a generator or image batch; `show(report)` renders a table plus best/worst grids. */
@@ -95,6 +105,8 @@ export class EvaluationReport implements Displayable {
     /** `[2 * gridSize, h, w, c]` in [0,1]: the most confident samples, then the least confident. */
     private readonly bestWorst: { data: Float32Array; shape: [number, number, number, number] },
     readonly memorization: MemorizationReport | null,
+    /** The same scores for real images ({@link realBaseline}; memorization: held-out real vs `train`), or null. */
+    readonly baseline: EvaluationScores | null = null,
   ) {}
 
   /** Most / least confidently classified samples, `[k,h,w,c]` in [0,1] (caller disposes). */
@@ -107,23 +119,36 @@ export class EvaluationReport implements Displayable {
     return out as Tensor4D;
   }
 
-  toJSON(): EvaluationScores & { perClass: ClassQuality[] } {
-    return { ...this.scores, perClass: this.perClass };
+  toJSON(): EvaluationScores & { perClass: ClassQuality[]; baseline: EvaluationScores | null } {
+    return { ...this.scores, perClass: this.perClass, baseline: this.baseline };
+  }
+
+  /** Rows of the score table: label, this report's value, the baseline's value ('' without one), note. */
+  private rows(): [string, string, string, string][] {
+    const s = this.scores, b = this.baseline;
+    const f = (v: number | undefined, d = 3) => (v !== undefined && Number.isFinite(v) ? v.toFixed(d) : '—');
+    const both = (get: (x: EvaluationScores) => string): [string, string] => [get(s), b ? get(b) : ''];
+    const rows: [string, string, string, string][] = [
+      ['classifier score (IS formula)', ...both((x) => f(x.classifierScore)), `higher is better (max ${s.numClasses ?? 10})`],
+      ['Fréchet classifier distance (FID)', ...both((x) => f(x.fcd)), 'lower is better'],
+      ['kernel classifier distance (KID)', ...both((x) => `${f(x.kcd, 4)} ± ${f(x.kcdStd, 4)}`), 'lower is better'],
+      ['precision / recall (k-NN)', ...both((x) => `${f(x.precision)} / ${f(x.recall)}`), 'quality / coverage'],
+      ['MS-SSIM of sample pairs (diversity)', ...both((x) => f(x.msSsimDiversity)), 'lower is more diverse'],
+    ];
+    if (Number.isFinite(s.memorizationMedian)) {
+      rows.push(['nearest training image (RMS px)', ...both((x) => `min ${f(x.memorizationMin)}, median ${f(x.memorizationMedian)}`), 'memorization check']);
+    }
+    return rows;
   }
 
   /** The report as `text/plain` lines. */
   toText(): string {
-    const s = this.scores;
+    const s = this.scores, b = this.baseline;
     const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
     const lines = [
-      `${s.name}: ${s.n} images, classifier ${s.dataset}, seed ${s.seed}`,
-      `  classifier score (IS formula)        ${f(s.classifierScore, 3)}   higher is better (max 10)`,
-      `  Fréchet classifier distance (FID)    ${f(s.fcd, 3)}   lower is better`,
-      `  kernel classifier distance (KID)     ${f(s.kcd, 4)} ± ${f(s.kcdStd, 4)}`,
-      `  precision / recall (k-NN)            ${f(s.precision)} / ${f(s.recall)}`,
-      `  MS-SSIM of sample pairs (diversity)  ${f(s.msSsimDiversity)}   lower is more diverse`,
+      `${s.name}: ${s.n} images, classifier ${s.dataset}, seed ${s.seed}${b ? `; beside each score: ${b.name}` : ''}`,
+      ...this.rows().map(([k, v, r, note]) => `  ${k.padEnd(37)}${v.padEnd(18)}${b ? `real: ${r.padEnd(18)}` : ''}${note}`),
     ];
-    if (Number.isFinite(s.memorizationMedian)) lines.push(`  nearest training image (RMS px)      min ${f(s.memorizationMin)}, median ${f(s.memorizationMedian)}`);
     for (const c of this.perClass) lines.push(`  class ${c.label}: accuracy ${f(c.accuracy)}, confidence ${f(c.confidence)}, FCD ${f(c.fcd, 2)} (n ${c.n})`);
     return lines.join('\n');
   }
@@ -145,19 +170,16 @@ export class EvaluationReport implements Displayable {
       all.dispose();
     }
     const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
-    const s = this.scores;
-    const row = (k: string, v: string, note = '') => `<tr><td>${k}</td><td style="text-align:right"><b>${v}</b></td><td>${note}</td></tr>`;
+    const s = this.scores, b = this.baseline;
+    const row = (k: string, v: string, r: string | null, note = '') => `<tr><td>${k}</td><td style="text-align:right"><b>${v}</b></td>`
+      + `${r === null ? '' : `<td style="text-align:right">${r}</td>`}<td>${note}</td></tr>`;
     const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
     const html = [
       `<div><b>${s.name}</b>: ${s.n} images, classifier <code>${s.dataset}</code>, seed ${s.seed} (channels ${c})`,
       '<table>',
-      row('classifier score (IS formula)', f(s.classifierScore), 'higher is better, max 10'),
-      row('Fréchet classifier distance (FID formula)', f(s.fcd), 'lower is better'),
-      row('kernel classifier distance (KID estimator)', `${f(s.kcd, 4)} ± ${f(s.kcdStd, 4)}`, 'lower is better'),
-      row('precision / recall (k-NN manifolds)', `${f(s.precision)} / ${f(s.recall)}`, 'quality / coverage'),
-      row('MS-SSIM of sample pairs', f(s.msSsimDiversity), 'lower is more diverse'),
-      Number.isFinite(s.memorizationMedian) ? row('nearest training image, RMS px', `${f(s.memorizationMin)} min, ${f(s.memorizationMedian)} median`, 'memorization check') : '',
-      ...this.perClass.map((q) => row(`class ${q.label}`, `acc ${f(q.accuracy)}, conf ${f(q.confidence)}, FCD ${f(q.fcd, 2)}`, `n ${q.n}`)),
+      b ? `<tr><th></th><th>${s.name}</th><th>real baseline: ${b.name}</th><th></th></tr>` : '',
+      ...this.rows().map(([k, v, r, note]) => row(k, v, b ? r : null, note)),
+      ...this.perClass.map((q) => row(`class ${q.label}`, `acc ${f(q.accuracy)}, conf ${f(q.confidence)}, FCD ${f(q.fcd, 2)}`, b ? '' : null, `n ${q.n}`)),
       '</table>',
       `<p>Most confidently classified samples:<br><img src="data:image/png;base64,${b64(best!)}"></p>`,
       `<p>Least confidently classified samples:<br><img src="data:image/png;base64,${b64(worst!)}"></p></div>`,
@@ -247,12 +269,73 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
     const scores: EvaluationScores = {
       name: opts.name ?? 'images', dataset, n, seed, classifierScore: classifierScoreFromProbs(out.probs, n, K), fcd, kcd, kcdStd,
       precision: pr.precision, recall: pr.recall, msSsimDiversity: diversity,
-      memorizationMedian: ms?.median ?? NaN, memorizationMin: ms?.min ?? NaN,
+      memorizationMedian: ms?.median ?? NaN, memorizationMin: ms?.min ?? NaN, numClasses: K,
     };
-    return new EvaluationReport(scores, perClass, { data: bw, shape: [2 * g, h, w, ch] }, mem);
+    let baseline: EvaluationScores | null = null;
+    if (opts.baseline ?? true) {
+      baseline = { ...await realBaseline(dataset, { n, seed, diversityPairs: pairs, k }), memorizationMedian: NaN, memorizationMin: NaN };
+      const heldOut = opts.train ? await realImages(dataset, 'test', n, seed, [h, w, ch]) : null;
+      if (heldOut) {
+        try {
+          const rm = memorization(heldOut, opts.train!, { range: [0, 1] }).summary();
+          baseline = { ...baseline, memorizationMedian: rm.median, memorizationMin: rm.min };
+        } finally {
+          heldOut.dispose();
+        }
+      }
+    }
+    return new EvaluationReport(scores, perClass, { data: bw, shape: [2 * g, h, w, ch] }, mem, baseline);
   } finally {
     x.dispose();
   }
+}
+
+/**
+ * `n` real images of `dataset`'s `split` (a seeded random choice; all when fewer), `[n, h, w, c]`
+ * in [0, 1] — for emoji at the size asked (32 or 64); null when the dataset has no such shape.
+ */
+export async function realImages(dataset: ClassifierDataset, split: 'train' | 'test', n: number, seed: number, shape?: [number, number, number]): Promise<Tensor4D | null> {
+  const [h, w, c] = shape ?? CLASSIFIER_INPUT[dataset];
+  if (dataset === 'emoji' ? !(c === 3 && h === w && (h === 32 || h === 64)) : [h, w, c].join() !== CLASSIFIER_INPUT[dataset].join()) return null;
+  const ds = await loadDataset(dataset, dataset === 'emoji' ? { split, size: h as 32 | 64 } : { split });
+  const pick = permutation(ds.size, seed).subarray(0, Math.min(n, ds.size));
+  return ds.gather(pick);
+}
+
+const baselineCache = new Map<string, Promise<EvaluationScores>>();
+
+/**
+ * The real-vs-real baseline: `n` real **training** images of `dataset` (seeded choice; emoji: the
+ * train split at 32 px, whose emoji the cached statistics never saw) scored by
+ * {@link evaluateImages} against the cached real statistics (the held-out test set) — what a
+ * generator that reproduced its training data perfectly would score at this `n` (FCD and KCD are
+ * biased upwards for small `n`). `evaluateImages` shows it beside every score. Memoised per
+ * (dataset, n, seed, pairs, k).
+ *
+ * @example
+ * ```ts
+ * const real = await realBaseline('emoji', { n: 1000 });
+ * real.fcd; // the floor a generator's FCD is read against
+ * ```
+ */
+export function realBaseline(dataset: ClassifierDataset, opts: { n?: number; seed?: number; diversityPairs?: number; k?: number } = {}): Promise<EvaluationScores> {
+  const { n = 1000, seed = 0, diversityPairs = 200, k = 3 } = opts;
+  const key = [dataset, n, seed, diversityPairs, k].join('/');
+  let hit = baselineCache.get(key);
+  if (!hit) {
+    hit = (async () => {
+      const real = (await realImages(dataset, 'train', n, seed))!;
+      try {
+        const name = `${real.shape[0]} real training images`;
+        return (await evaluateImages(real, { dataset, seed, diversityPairs, k, baseline: false, name, gridSize: 1 })).scores;
+      } finally {
+        real.dispose();
+      }
+    })();
+    baselineCache.set(key, hit);
+    hit.catch(() => baselineCache.delete(key));
+  }
+  return hit;
 }
 
 /**

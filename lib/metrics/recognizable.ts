@@ -4,7 +4,7 @@
  */
 import { tf } from '../backend';
 import { classify, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
-import { sampleGenerator, type EvaluateOptions, type GeneratorLike } from './evaluate';
+import { realImages, sampleGenerator, type EvaluateOptions, type GeneratorLike } from './evaluate';
 import { toUnitRange } from './scores';
 
 /** Options of {@link recognizableShare}: those of `sampleGenerator` plus the threshold. */
@@ -13,6 +13,8 @@ export interface RecognizableOptions extends Pick<EvaluateOptions, 'n' | 'seed' 
   dataset?: ClassifierDataset;
   /** Top-class probability a sample needs to count (default 0.9). */
   threshold?: number;
+  /** Also measure the share for `n` real held-out test images, `realShare` (default true). */
+  baseline?: boolean;
 }
 
 /** Result of {@link recognizableShare}. */
@@ -25,12 +27,16 @@ export interface Recognizable {
   classCounts: number[];
   /** Conditional generators: fraction whose top class is the requested one with probability ≥ `threshold`. */
   requestedShare?: number;
+  /** The real-vs-real baseline: `share` of as many real held-out test images (same size as the samples). */
+  realShare?: number;
 }
 
 /**
  * Samples `n` images (seeded, as {@link sampleGenerator}) and returns the share the classifier
  * labels with at least `threshold` confidence, with the class histogram to spot mode dropping.
- * Real digits set the ceiling: the bundled MNIST classifier gives 0.974 on the first 2,000 test images.
+ * Real images set the ceiling, measured beside it as `realShare` (as many held-out test images):
+ * the bundled MNIST classifier gives 0.974 on the first 2,000 test images; emoji are far lower (see
+ * `datasets/classifiers/README.md`). Colour samples: `{ dataset: 'emoji' }`, `[n, 32, 32, 3]` or 64x64.
  *
  * @example
  * ```ts
@@ -51,7 +57,18 @@ export async function recognizableShare(generator: GeneratorLike, opts: Recogniz
   } finally {
     unit.dispose();
   }
-  return confidentShare(probs, k, threshold, labels);
+  const result = confidentShare(probs, k, threshold, labels);
+  if (opts.baseline ?? true) {
+    const real = await realImages(clf.dataset, 'test', result.n, opts.seed ?? 0, unit.shape.slice(1) as [number, number, number]);
+    if (real) {
+      try {
+        result.realShare = confidentShare(classify(clf, real).probs, k, threshold).share;
+      } finally {
+        real.dispose();
+      }
+    }
+  }
+  return result;
 }
 
 /**
