@@ -21,6 +21,7 @@ export type { VegaLiteSpec } from './plot/chart';
 // models (issue 5)
 export { fcGan, dcgan, wganGp, conditionalGan, validateConfig } from './models/config';
 export { sngan } from './models/sngan';
+export { emojiGan, emojiTrainer } from './models/emoji';
 export type { GanConfig, GanOverrides, NetConfig, ConditionalConfig, Arch, Activation, Norm, Initializer, LossKind } from './models/config';
 export { buildGan, buildGenerator, buildDiscriminator, disposeGan } from './models/build';
 export type { Gan } from './models/build';

@@ -1,0 +1,33 @@
+/**
+ * The emoji preset: a DCGAN for `loadDataset('emoji', { size: 32 })` — 32x32x3 images in
+ * [-1, 1] (composited over white), nine categories — with the trainer settings it was run with
+ * in notebook 08. A measured starting point, not a tuned optimum: on 2 CPU cores a trial of a few
+ * thousand steps takes 15-30 minutes, so only a handful were run (see notebook 08's summary).
+ */
+import type { TrainerOptions } from '../train/trainer-options';
+import { dcgan, type GanConfig, type GanOverrides } from './config';
+
+/**
+ * DCGAN at 32x32x3 (G: dense → 4x4x256, three stride-2 transposed convolutions 256 → 128 → 64 with
+ * batch norm; D: three stride-2 convolutions 64 → 128 → 256, LeakyReLU 0.2), latent 100. Pass
+ * `conditional: { numClasses: 9 }` for the category-conditional model; `imageShape: [64, 64, 3]`
+ * for the 64-px images (deeper defaults).
+ *
+ * @example
+ * ```ts
+ * const emoji = await loadDataset('emoji', { size: 32 });
+ * const gan = buildGan(emojiGan({ conditional: { numClasses: emoji.classNames.length } }));
+ * await new GanTrainer(gan, emoji, { ...emojiTrainer }).fit({ steps: 4000 });
+ * ```
+ */
+export function emojiGan(o: GanOverrides = {}): GanConfig {
+  return dcgan({ latentDim: 100, imageShape: [32, 32, 3], ...o });
+}
+
+/**
+ * Trainer settings for {@link emojiGan}: batch 64, Adam 2e-4 / β₁ 0.5 for both networks (Radford
+ * et al. 2016, the DCGAN paper's), and an EMA of the generator's weights (0.999): on ~6,000
+ * images the discriminator overfits within a few dozen epochs and the raw generator's samples
+ * swing from step to step; the average is steadier and is what notebook 08 evaluates.
+ */
+export const emojiTrainer: TrainerOptions = { batchSize: 64, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, ema: 0.999, seed: 1 };
