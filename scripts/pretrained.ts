@@ -70,17 +70,19 @@ async function main(): Promise<void> {
   const numClasses = config.conditional?.numClasses ?? 0;
   const real = await realCeiling(clfSet, n);
   const ceiling = real.share;
-  const rows: { storage: string; bytes: number; share: number; requested?: number; perClass?: number[] }[] = [];
+  const rows: { storage: string; bytes: number; share: number; requested?: number; perClass?: number[];
+    precision?: number; recall?: number; baseline?: { precision: number; recall: number } }[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-pretrained-'));
   for (const q of ['none', 'float16', 'uint8'] as const) {
     const ex = await exportGenerator(generator, path.join(tmp, q), { quantize: q });
     const { model } = await loadExport(ex.dir);
     const r = await recognizableShare(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses });
     // conditional: per requested class, the share the classifier assigns to that class (any confidence)
-    const perClass = numClasses ? (await evaluateGenerator(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses, diversityPairs: 0 }))
-      .perClass.map((c) => c.accuracy) : undefined;
+    const ev = numClasses ? await evaluateGenerator(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses, diversityPairs: 0 }) : null;
+    const perClass = ev?.perClass.map((c) => c.accuracy);
     model.dispose();
-    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share: r.share, requested: r.requestedShare, perClass });
+    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share: r.share, requested: r.requestedShare, perClass,
+      ...(ev ? { precision: ev.scores.precision, recall: ev.scores.recall, baseline: ev.baseline ? { precision: ev.baseline.precision, recall: ev.baseline.recall } : undefined } : {}) });
     console.log(`${q}: ${(ex.sizes.weights / 1e6).toFixed(2)} MB, ${(100 * r.share).toFixed(1)}% recognizable`
       + (perClass ? `; requested class per class ${perClass.map((a) => (100 * a).toFixed(0)).join(' ')}%` : ''));
   }
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     quantize, meta: { config: config as unknown as Record<string, unknown>, dataset, step, metrics: {
       recognizable: +chosen.share.toFixed(4), realCeiling: +ceiling.toFixed(4), n,
       ...(chosen.perClass ? { requestedClassShare: chosen.perClass.map((a) => +a.toFixed(4)), realClassAccuracy: real.perClass.map((a) => +a.toFixed(4)) } : {}),
+      ...(chosen.recall !== undefined ? { precision: +chosen.precision!.toFixed(4), recall: +chosen.recall.toFixed(4) } : {}),
     } },
   });
   generator.dispose();
@@ -112,6 +115,11 @@ async function main(): Promise<void> {
       `Conditional: for each requested class, the share of its ${Math.round(n / numClasses)} seeded samples the classifier assigns to that class (any confidence), beside the classifier's accuracy on real test images of the class.`, '',
       '| class | requested-class share | real test accuracy |', '| --- | --- | --- |',
       ...chosen.perClass.map((a, c) => `| ${c} | ${(100 * a).toFixed(1)}% | ${(100 * real.perClass[c]).toFixed(1)}% |`), '',
+    ] : []),
+    ...(chosen.recall !== undefined && chosen.baseline ? [
+      `Variety: precision ${chosen.precision!.toFixed(3)} and recall ${chosen.recall.toFixed(3)} in the classifier's feature space (k-NN manifolds, Kynkäänniemi et al. 2019), `
+      + `against ${chosen.baseline.precision.toFixed(3)} / ${chosen.baseline.recall.toFixed(3)} for as many real training images.`
+      + (chosen.recall < 0.5 * chosen.baseline.recall ? ' **Recall far below the real baseline: the samples of a class vary little (the generator uses little of its latent code).**' : ''), '',
     ] : []),
     '## Licence', 'Weights: Apache-2.0, as the project. The training data keeps its own licence (above).', '',
     `Produced by \`npm run pretrained -- --run runs/${path.basename(runDir)} --name ${name} --quantize ${quantize} --n ${n}\` on ${new Date().toISOString().slice(0, 10)}.`, '',

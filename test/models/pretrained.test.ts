@@ -26,8 +26,24 @@ describe('pretrained generators', () => {
     }
   }, 120_000);
 
+  it('mnist-conditional draws the digit it is asked for, and its card says how little samples of a digit vary', async () => {
+    const { model, meta, card } = await loadPretrained('mnist-conditional');
+    try {
+      expect(meta.numClasses).toBe(10);
+      // other seeds than the card's: every requested digit still comes out as that digit
+      const r = await recognizableShare(model, { n: 200, seed: 9, latentDim: 100, numClasses: 10 });
+      expect(r.requestedShare).toBeGreaterThan(0.9);
+      expect(r.classCounts.every((c) => c >= 15)).toBe(true);
+      expect((meta as { metrics?: { requestedClassShare?: number[] } }).metrics?.requestedClassShare).toHaveLength(10);
+      expect(card).toMatch(/\| class \| requested-class share \| real test accuracy \|/);
+      expect(card).toMatch(/Variety: precision [\d.]+ and recall [\d.]+ .* against [\d.]+ \/ [\d.]+ for as many real training images/);
+    } finally {
+      model.dispose();
+    }
+  }, 120_000);
+
   it('names what is shipped (and what is planned) for an unknown name', async () => {
-    await expect(loadPretrained('cifar-biggan')).rejects.toThrow(/Expected a shipped generator name \("mnist-dcgan"\); got "cifar-biggan"\./);
+    await expect(loadPretrained('cifar-biggan')).rejects.toThrow(/Expected a shipped generator name \("mnist-conditional", "mnist-dcgan"\); got "cifar-biggan"\./);
     await expect(loadPretrained('fashion-dcgan')).rejects.toThrow(/"fashion-dcgan" is planned but not produced yet \(npm run pretrained\)/);
   });
 });
