@@ -147,7 +147,11 @@ export class EvaluationReport implements Displayable {
     const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
     const lines = [
       `${s.name}: ${s.n} images, classifier ${s.dataset}, seed ${s.seed}${b ? `; beside each score: ${b.name}` : ''}`,
-      ...this.rows().map(([k, v, r, note]) => `  ${k.padEnd(37)}${v.padEnd(18)}${b ? `real: ${r.padEnd(18)}` : ''}${note}`),
+      // columns as wide as their longest value, two spaces apart (a KID "429.3996 ± 17.2356" is wider than most)
+      ...((rows) => {
+        const wv = Math.max(16, ...rows.map((r) => r[1].length)) + 2, wr = Math.max(16, ...rows.map((r) => r[2].length)) + 2;
+        return rows.map(([k, v, r, note]) => `  ${k.padEnd(37)}${v.padEnd(wv)}${b ? `real: ${r.padEnd(wr)}` : ''}${note}`);
+      })(this.rows()),
     ];
     for (const c of this.perClass) lines.push(`  class ${c.label}: accuracy ${f(c.accuracy)}, confidence ${f(c.confidence)}, FCD ${f(c.fcd, 2)} (n ${c.n})`);
     return lines.join('\n');

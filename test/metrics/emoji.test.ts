@@ -92,6 +92,7 @@ describe('emoji classifier and colour metrics', () => {
     const text = rep.toText();
     expect(text).toMatch(/Fréchet classifier distance \(FID\)\s+[\d.]+\s+real: [\d.]+/);
     expect(text).toMatch(/higher is better \(max 9\)/);
+    expect(text).not.toMatch(/\S(real: |lower is|higher is|quality \/|memorization check)/); // columns never run together
     expect(String((await rep.toMimeBundle())['text/html'])).toContain('real baseline: 400 real training images');
     expect(Number.isNaN(rep.scores.memorizationMedian)).toBe(true); // no train given
     const before = tf.memory().numTensors; // (after MS-SSIM's first use, which caches its filter taps)
