@@ -498,9 +498,11 @@ export class Study implements Displayable {
 
   /** Plain summary: trials by state and the best configuration. */
   summary(): string {
-    const count = (s: string) => this.trials.filter((t) => t.state === s).length;
+    const count = (s: string) => this.finished.filter((t) => t.state === s).length;
+    const lost = this.trials.length - this.finished.length;
     const b = this.best;
-    return `Study ${this.name} (${this.sampler.kind}): ${this.trials.length} trials — ${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed`
+    return `Study ${this.name} (${this.sampler.kind}): ${this.finished.length} trials — ${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed`
+      + (lost ? ` (+${lost} lost and run again)` : '')
       + (b ? `; best ${this.metric.name} ${+b.value!.toPrecision(5)} (trial ${b.number}) with ${JSON.stringify(b.params)}` : '');
   }
 

@@ -83,6 +83,7 @@ describe.each(backends)('%s study storage', (label, url) => {
     expect(await storage.heartbeat('lost', 0, 'ghost')).toBe(false);
     expect(await storage.finish('lost', { ...ghost.trial!, state: 'complete', value: 1 }, 'ghost')).toBe(false);
     expect(live.table().toMimeBundle()['text/plain']).toMatch(/3 trials \(\+1 lost, run again\)/);
+    expect(live.summary()).toMatch(/: 3 trials — 3 complete, 0 pruned, 0 failed \(\+1 lost and run again\)/);
     await storage.close();
     await live.storage.close();
   });
