@@ -157,7 +157,9 @@ function sameVector(a: readonly number[], b: readonly number[]): boolean {
  * ARD on the unit-cube encoding, standardised scores, hyperparameters by maximum marginal
  * likelihood) and maximises expected improvement over random candidates plus perturbations
  * of the best trials, refined by a local search. Failed and pruned trials count as the worst
- * score seen (or their own last score if worse), so the model learns to avoid them.
+ * score seen (or their own last score if worse), so the model learns to avoid them; so do trials
+ * still running in other workers (a constant liar, Ginsbourger et al. 2010), so that workers
+ * sharing a study spread their proposals instead of piling onto one point.
  *
  * @example
  * ```ts
@@ -185,14 +187,16 @@ export function bayesOpt(opts: BayesOptions = {}): Sampler {
   };
 }
 
-/** Completed trials with their scores; pruned/failed ones imputed as the worst score seen. */
+/** Completed trials with their scores; pruned/failed/running ones imputed as the worst score seen. */
 function observationsForModel(history: readonly Observation[]): { params: Params; value: number }[] {
   const done = history.filter((o) => o.state === 'complete' && o.value !== null && Number.isFinite(o.value));
   if (done.length === 0) return [];
   const worst = Math.max(...done.map((o) => o.value as number));
   return history.flatMap((o) => {
     if (o.state === 'complete' && o.value !== null && Number.isFinite(o.value)) return [{ params: o.params, value: o.value }];
-    if (o.state === 'pruned' || o.state === 'failed') {
+    // running (another worker's trial, shared storages): a constant liar — imputed as the worst,
+    // as Optuna's TPE does with constant_liar — so parallel workers do not propose the same point
+    if (o.state === 'pruned' || o.state === 'failed' || o.state === 'running') {
       const own = o.value !== null && Number.isFinite(o.value) ? o.value : -Infinity;
       return [{ params: o.params, value: Math.max(worst, own) }];
     }

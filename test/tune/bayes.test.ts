@@ -91,6 +91,18 @@ describe('Bayesian optimisation on synthetic functions (5 fixed seeds)', () => {
     expect(new Set(init.map((p) => Math.floor((p.y as number) / 3))).size).toBe(5);
   });
 
+  it('BO does not propose where another worker\'s trial is running (constant liar)', () => {
+    const bo = bayesOpt({ seed: 4, initial: 6 });
+    const h = runSampler(bo, space, f, 10);
+    const next = bo.propose(space, h, 10)!;
+    // the same history plus a trial running at that point: the next proposal goes elsewhere
+    const elsewhere = bo.propose(space, [...h, { params: next, state: 'running', value: null }], 11)!;
+    const sameWithout = bo.propose(space, h, 11)!;
+    const dist = (a: Params, b: Params) => Math.hypot(((a.x as number) - (b.x as number)) / 15, ((a.y as number) - (b.y as number)) / 15);
+    expect(dist(sameWithout, next)).toBeLessThan(0.05); // without the liar, proposal 11 lands on the same spot
+    expect(dist(elsewhere, next)).toBeGreaterThan(0.05);
+  });
+
   it('grid search walks the grid then stops; BO avoids regions of failed trials', () => {
     const g = gridSearch({ points: 4 });
     expect(g.capacity(space)).toBe(16);
