@@ -113,6 +113,24 @@ check('Chromium (browser tests)', false, () => {
   return { ok: Boolean(b), detail: b || 'not found', fix: 'sudo apt-get install chromium (npm run setup does this as root)' };
 });
 
+check('SQLite study storage (better-sqlite3)', false, () => {
+  const r = sh(process.execPath, ['-e', "console.log(new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version() v').get().v)"]);
+  return { ok: r.ok, detail: r.ok ? `SQLite ${r.stdout}` : r.out.split('\n').find((l) => /Error/.test(l)) || 'does not load',
+    fix: 'npm run setup (compiles the addon; needs build-essential)' };
+});
+
+check('PostgreSQL server (shared-study tests)', false, () => {
+  const { findPostgresBin } = require('./system-tools');
+  const bin = findPostgresBin();
+  return { ok: Boolean(bin), detail: bin || 'initdb/pg_ctl not found', fix: 'sudo apt-get install postgresql (npm run setup does this as root)' };
+});
+
+check('nginx (replica test)', false, () => {
+  const { findNginx } = require('./system-tools');
+  const n = findNginx();
+  return { ok: Boolean(n), detail: n || 'not found', fix: 'sudo apt-get install nginx-light (npm run setup does this as root)' };
+});
+
 const broken = rows.filter((r) => r.core && !r.ok);
 if (json) {
   console.log(JSON.stringify({ ok: broken.length === 0, checks: rows }, null, 2));

@@ -15,6 +15,10 @@ describe('npm run doctor', () => {
     expect(byItem['native TensorFlow (tfjs-node)'].detail).toMatch(/backend tensorflow, libtensorflow 2\.\d+/);
     expect(byItem['backend in use (lib/backend.ts)'].detail).toMatch(/^tensorflow via @tensorflow\/tfjs-node/);
     expect(byItem['ganbook kernelspec'].detail).toBe(path.join('kernel', 'jupyter', 'kernels', 'ganbook'));
+    // what npm run setup provides for the shared-study and replica tests
+    expect(byItem['SQLite study storage (better-sqlite3)'].detail).toMatch(/^SQLite 3\.\d+/);
+    expect(byItem['PostgreSQL server (shared-study tests)'].ok).toBe(true);
+    expect(byItem['nginx (replica test)'].ok).toBe(true);
     // Optional items that are missing must still carry a fix hint.
     for (const c of report.checks.filter((x) => !x.ok)) expect(c.fix.length).toBeGreaterThan(5);
   });
