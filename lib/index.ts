@@ -82,7 +82,7 @@ export { mse, mseEach, psnr, ssim, ssimEach, msSsim, msSsimEach, msSsimDiversity
 export type { PixelOptions, SsimOptions, MsSsimOptions, DiversityOptions } from './metrics/pixel';
 export { classifierScore, frechetClassifierDistance, kernelClassifierDistance, precisionRecall, classifierOutputs } from './metrics/scores';
 export type { ClassifierMetricOptions, KernelDistanceOptions, KernelDistance, PrecisionRecallOptions } from './metrics/scores';
-export { loadClassifier, classify, classifierInput, buildClassifier, buildColourClassifier, CLASSIFIER_DATASETS, CLASSIFIER_INPUT } from './metrics/classifier';
+export { loadClassifier, classify, classAccuracy, classifierInput, buildClassifier, buildColourClassifier, CLASSIFIER_DATASETS, CLASSIFIER_INPUT } from './metrics/classifier';
 export type { Classifier, ClassifierDataset, ClassifierStats, ClassifierOutputs } from './metrics/classifier';
 export { frechetDistance, featureStatistics, polynomialMmd2, sqrtmPsd } from './metrics/linalg';
 export { precisionRecallFeatures } from './metrics/neighbours';

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf } from '../lib/backend';
 import { loadDataset } from '../lib/data/load';
-import { classify, loadClassifier, topClasses, type ClassifierDataset } from '../lib/metrics/classifier';
+import { classAccuracy, classify, loadClassifier, type ClassifierDataset } from '../lib/metrics/classifier';
 import { evaluateGenerator } from '../lib/metrics/evaluate';
 import { confidentShare, recognizableShare } from '../lib/metrics/recognizable';
 import { exportGenerator, loadExport } from '../lib/serve/export';
@@ -43,14 +43,7 @@ async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.
   const images = data.gather(Array.from({ length: data.size }, (_, i) => i), '[0,1]');
   const { probs, numClasses } = classify(clf, images);
   images.dispose();
-  const hits = new Array<number>(numClasses).fill(0), counts = new Array<number>(numClasses).fill(0);
-  const top = topClasses(probs, numClasses);
-  for (let i = 0; i < data.size; i++) {
-    const y = data.labels![i];
-    counts[y]++;
-    if (top[i] === y) hits[y]++;
-  }
-  return { share: confidentShare(probs, numClasses, threshold).share, perClass: hits.map((h, c) => h / Math.max(1, counts[c])) };
+  return { share: confidentShare(probs, numClasses, threshold).share, perClass: classAccuracy(probs, data.labels!, numClasses) };
 }
 
 async function main(): Promise<void> {

@@ -262,3 +262,26 @@ export function topClasses(probs: Float32Array, numClasses: number): Int32Array 
   }
   return top;
 }
+
+/**
+ * Per class, the share of images whose top class is their label (NaN for a class with no image):
+ * the classifier's accuracy on real images of each class — the ceiling for a conditional
+ * generator's requested-class share.
+ *
+ * @example
+ * ```ts
+ * const { probs } = classify(clf, test.images);       // test: a labelled Dataset, [n, 28, 28, 1] in [0, 1]
+ * classAccuracy(probs, test.labels!, 10);             // [0.998, 0.996, ...]
+ * ```
+ * @throws Error when `labels` has not one entry per row of `probs`.
+ */
+export function classAccuracy(probs: Float32Array, labels: ArrayLike<number>, numClasses: number): number[] {
+  if (labels.length * numClasses !== probs.length) throw new Error(`Expected one label per row of probs (${probs.length / numClasses} rows); got ${labels.length} labels.`);
+  const top = topClasses(probs, numClasses);
+  const hits = new Array<number>(numClasses).fill(0), counts = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    counts[labels[i]]++;
+    if (top[i] === labels[i]) hits[labels[i]]++;
+  }
+  return hits.map((h, c) => (counts[c] ? h / counts[c] : NaN));
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor2D, type Tensor4D } from '../../lib/backend';
 import { loadDataset } from '../../lib/data/load';
-import { classify, loadClassifier } from '../../lib/metrics/classifier';
+import { classAccuracy, classify, loadClassifier } from '../../lib/metrics/classifier';
 import { recognizableShare } from '../../lib/metrics/recognizable';
 
 let real: Tensor4D;
@@ -52,5 +52,16 @@ describe('recognizableShare', () => {
     const flat = await recognizableShare(() => tf.zeros([100, 28, 28, 1]).sub(1) as Tensor4D, { latentDim: 4, n: 100 });
     expect(flat.classCounts.filter((c) => c > 0)).toHaveLength(1); // every blank image gets the same answer
     await expect(recognizableShare(replay, { latentDim: 4, threshold: 1.5 })).rejects.toThrow(/threshold in \[0, 1\]; got 1\.5/);
+  });
+});
+
+describe('classAccuracy', () => {
+  it('is the per-class share of rows whose top class is their label, NaN for an absent class; a label count mismatch is refused', () => {
+    // 3 classes; rows: label 0 right, label 0 wrong (top 1), label 1 right, label 1 right
+    const probs = Float32Array.from([0.7, 0.2, 0.1, 0.3, 0.6, 0.1, 0.1, 0.8, 0.1, 0.2, 0.5, 0.3]);
+    const acc = classAccuracy(probs, [0, 0, 1, 1], 3);
+    expect(acc.slice(0, 2)).toEqual([0.5, 1]);
+    expect(Number.isNaN(acc[2])).toBe(true);
+    expect(() => classAccuracy(probs, [0, 1], 3)).toThrow(/Expected one label per row of probs \(4 rows\); got 2 labels/);
   });
 });
