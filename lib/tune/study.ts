@@ -113,8 +113,6 @@ export class Study implements Displayable {
   readonly path: string | null;
   /** Where the study lives. */
   readonly storage: StudyStorage;
-  /** The shared storage's URL as given (workers connect with it), or null. */
-  readonly storageUrl: string | null = null;
   /** This process's worker id (shared storages). */
   readonly worker: string;
   /** Finished trials, in order (lost ones included, marked `lost`). */
@@ -151,7 +149,6 @@ export class Study implements Displayable {
     if (opts.storage !== undefined) {
       if (opts.dir !== undefined) throw new Error('Pass either storage (a shared database) or dir (the folder format), not both.');
       this.storage = typeof opts.storage === 'string' ? openStorage(opts.storage) : opts.storage;
-      if (typeof opts.storage === 'string') this.storageUrl = opts.storage;
       this.path = null;
     } else {
       const dir = opts.dir === undefined ? path.join('runs', 'tune') : opts.dir;
@@ -194,7 +191,6 @@ export class Study implements Displayable {
     const saved = await storage.load(name);
     if (!saved) throw new Error(`No study "${name}" in ${storage.description}; create it with new Study({ name, space, storage }) first.`);
     const study = new Study({ ...Study.optionsFrom(saved), storage, worker: opts.worker, heartbeat: opts.heartbeat });
-    if (typeof opts.storage === 'string') (study as { storageUrl: string | null }).storageUrl = opts.storage;
     await study.sync();
     return study;
   }
@@ -219,7 +215,7 @@ export class Study implements Displayable {
       throw err;
     }
     const snap = await this.storage.snapshot(this.name);
-    this.budget = snap.budget ?? (this.storage.shared ? null : this.budget);
+    this.budget = snap.budget;
     this.trials.splice(0, this.trials.length, ...snap.trials.filter((t) => t.state !== 'running'));
     this.elsewhere.splice(0, this.elsewhere.length, ...snap.trials.filter((t) => t.state === 'running' && t.number !== this.running?.number));
     return this;

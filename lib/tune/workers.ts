@@ -32,7 +32,7 @@ export interface TuneWorkers {
  *   file does not exist, or `count`/`trials` are not positive integers.
  */
 export function startWorkers(study: Study, opts: { objective: string; trials: number; count?: number; logDir?: string; env?: Record<string, string> }): TuneWorkers {
-  const url = study.storageUrl;
+  const url = study.storage.url;
   if (!url) throw new Error(`Study "${study.name}" is not in a shared storage; create it with new Study({ ..., storage: 'sqlite:///runs/tune/studies.db' }) so workers can join it.`);
   const count = opts.count ?? 2;
   for (const [k, v] of [['count', count], ['trials', opts.trials]] as const) {

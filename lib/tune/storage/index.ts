@@ -34,9 +34,9 @@ export function openStorage(url: string): StudyStorage {
     // sqlite:///rel.db → rel.db, sqlite:////abs.db → /abs.db (SQLAlchemy), sqlite:path → path
     const file = url.startsWith('sqlite:///') ? url.slice('sqlite:///'.length) : sqlite[1];
     if (file === ':memory:') throw new Error('An in-memory SQLite database cannot be shared by workers; use dir: null for an in-memory study.');
-    return new SqlStorage(sqliteDriver(file));
+    return new SqlStorage(sqliteDriver(file), url);
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return new SqlStorage(postgresDriver(url));
+  if (/^postgres(ql)?:\/\//.test(url)) return new SqlStorage(postgresDriver(url), url);
   throw new Error(`Unknown study storage URL ${JSON.stringify(redactUrl(url))}; use sqlite:///path/to/studies.db `
     + '(several workers on this machine), postgresql://user:password@host:5432/db (workers on many machines), or the dir option (one process).');
 }

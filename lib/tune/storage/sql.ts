@@ -66,7 +66,7 @@ export class SqlStorage implements StudyStorage {
   readonly description: string;
   private schema: Promise<void> | null = null;
 
-  constructor(private readonly db: SqlDriver) {
+  constructor(private readonly db: SqlDriver, readonly url?: string) {
     this.description = db.description;
   }
 

@@ -66,6 +66,8 @@ export interface StudyStorage {
   readonly description: string;
   /** Whether several processes may run trials of one study at once. */
   readonly shared: boolean;
+  /** The URL it was opened from (password included: worker processes connect with it), if any. */
+  readonly url?: string;
   /**
    * Creates the study, or checks a saved one against `config` (`resume: true`; throws when the
    * space, sampler or direction differ) or replaces it (`resume: false`). Returns its trials.
