@@ -15,23 +15,28 @@
  * SIGTERM: the running trial is given up and another worker runs its configuration).
  */
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { interruptSignal, requestInterrupt } from '../lib/display/interrupt';
 import { Study, type Objective, type StudyOptions } from '../lib/tune/study';
 
 const USAGE = 'usage: npm run tune-worker -- --study NAME --storage URL --objective FILE [--trials N] [--worker ID] [--heartbeat-ms MS] [--grace-ms MS]';
 
-function args(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const known = new Set(['study', 'storage', 'objective', 'trials', 'worker', 'heartbeat-ms', 'grace-ms']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
-    const key = a.startsWith('--') ? a.slice(2) : null;
-    if (!key || !known.has(key) || argv[i + 1] === undefined) usage(key && !known.has(key) ? `unknown option ${a}` : `missing value for ${a}`);
-    out[key!] = argv[++i];
+/** The options, parsed by Node's util.parseArgs (strict: unknown options and missing values are errors). */
+interface WorkerArgs { study: string; storage: string; objective: string; trials?: string; worker?: string; 'heartbeat-ms'?: string; 'grace-ms'?: string }
+
+function args(argv: string[]): WorkerArgs {
+  const str = { type: 'string' } as const;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: {
+      study: str, storage: str, objective: str, trials: str, worker: str, 'heartbeat-ms': str, 'grace-ms': str, help: { type: 'boolean', short: 'h' },
+    } }));
+  } catch (err) {
+    usage((err as Error).message);
   }
-  for (const k of ['study', 'storage', 'objective']) if (!out[k]) usage(`--${k} is required`);
-  return out;
+  if (values.help) { console.log(USAGE); process.exit(0); }
+  for (const k of ['study', 'storage', 'objective']) if (!values[k]) usage(`--${k} is required`);
+  return values as unknown as WorkerArgs;
 }
 
 function usage(msg: string): never {

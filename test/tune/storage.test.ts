@@ -3,7 +3,7 @@
  * socket) and on SQLite: claims, budget, heartbeats, lost trials and their retry, and three
  * `npm run tune-worker` processes with one killed by SIGKILL in the middle of a trial.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -159,6 +159,13 @@ describe('storage URLs', () => {
     expect(() => openStorage('mysql://u:secret@h/db')).toThrow(/Unknown study storage URL "mysql:\/\/u:\*\*\*@h\/db"; use sqlite:\/\/\/path/);
     expect(openStorage('postgresql://u:secret@127.0.0.1:1/db').description).toBe('postgresql://u:***@127.0.0.1:1/db');
     expect(() => new Study({ name: 'x', space, storage: 'sqlite:///a.db', dir: tmp })).toThrow(/either storage .* or dir/);
+  });
+
+  it('tune-worker refuses unknown or incomplete options with its usage line (exit 2)', () => {
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/tune-worker.ts', '--study', 'x', '--bogus', '1'],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeout: 120_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/tune-worker: Unknown option '--bogus'\nusage: npm run tune-worker -- --study NAME --storage URL --objective FILE/);
   });
 
   it('an unreachable PostgreSQL server is a clear error naming the storage', async () => {
