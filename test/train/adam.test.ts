@@ -45,7 +45,9 @@ describe('the native engine\'s Adam', () => {
     // Gradients ~1e-6 make epsilon (1e-7) matter: with the kernel's own epsilon placement the
     // first update would differ by ~70% of lr here.
     const tiny = against((v) => new FusedAdam(o.resources!, v, { ...params }), 4, undefined, 1e-6);
-    expect(maxDiff(tiny.ours, tiny.ref)).toBeLessThan(1e-5 * params.learningRate * 4);
+    // Round-off allows about one float32 ulp of the weights (4.8e-7 for a weight of 4-8), seen
+    // on some runs; the wrong epsilon placement would be ~0.7 lr, far above 1e-3 lr.
+    expect(maxDiff(tiny.ours, tiny.ref)).toBeLessThan(1e-3 * params.learningRate);
     tiny.adam.dispose(); tiny.opt.dispose(); [...tiny.ours, ...tiny.ref].forEach((v) => v.dispose());
     const r = against((v) => new FusedAdam(o.resources!, v, { ...params }), 6);
     expect(maxDiff(r.ours, r.ref)).toBeLessThan(2e-6);
