@@ -129,8 +129,11 @@ export function nativeOps() {
     /** Sum over all axes but the last (NHWC channels / dense units): a bias gradient. */
     biasAddGrad: (dy: Tensor) => one('BiasAddGrad', [T, str('data_format', 'NHWC')], [dy]),
     biasAdd: (x: Tensor, b: Tensor) => one('BiasAdd', [T, str('data_format', 'NHWC')], [x, b]),
+    // BatchMatMulV2, as tfjs' own matMul, not MatMul: this build's oneDNN MatMul kernel (and
+    // BatchMatMulV3) corrupts the heap when a signal (a notebook interrupt's SIGINT, a profiler's
+    // SIGPROF) reaches the thread inside it; test/train/signals.test.ts.
     matMul: (a: Tensor, b: Tensor, transposeA = false, transposeB = false) =>
-      one('MatMul', [T, bool('transpose_a', transposeA), bool('transpose_b', transposeB)], [a, b]),
+      one('BatchMatMulV2', [T, bool('adj_x', transposeA), bool('adj_y', transposeB)], [a, b]),
     sumAll: (x: Tensor) => one('Sum', [T, type('Tidx', B.TF_INT32), bool('keep_dims', false)],
       [x, shapeT(x.shape.map((_, i) => i))]),
     /** Sum over `axes` (non-negative), keeping them as size 1 when `keepDims`. */
