@@ -194,3 +194,16 @@ describe('nested models', () => {
     expect(lossDiff(a.losses, b.losses)).toBeLessThan(2e-5);
   });
 });
+
+describe('which calls share a batch', () => {
+  it('a critic with dropout takes [real; fake] in one batch (each half gets its own call\'s mask); spectral norm keeps calls apart', async () => {
+    const { NetProgram } = await import('../../lib/train/engine/layers');
+    const { sngan } = await import('../../lib/models/sngan');
+    const fc = buildGan(fcGan({ latentDim: 8, generator: { widths: [16] }, discriminator: { widths: [16] } }));
+    const sn = buildGan(sngan({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] } }));
+    const withDropout = new NetProgram(fc.discriminator, 'D').traits, withSn = new NetProgram(sn.discriminator, 'D').traits;
+    expect(withDropout).toMatchObject({ perCall: true, concatCalls: true, batchDependent: false });
+    expect(withSn).toMatchObject({ perCall: true, concatCalls: false });
+    disposeGan(fc); disposeGan(sn);
+  });
+});

@@ -20,6 +20,11 @@ export interface CallContext {
   weight(w: unknown): Val;
   /** Batch-norm statistics of this call (the step applies the moving-average updates). */
   bnStats: BnStats[];
+  /**
+   * When the input is several calls' batches concatenated on axis 0 (D on `[real; fake]`): their
+   * sizes in order. Rules with {@link LayerRule.segments} compute each part as its own call would.
+   */
+  segments?: number[];
 }
 
 /** How one layer class is computed on the tape. */
@@ -32,6 +37,11 @@ export interface LayerRule {
   batchDependent?: boolean;
   /** Each call changes state or draws randomness (dropout, spectral norm's power iteration): calls mirror the reference's. */
   perCall?: boolean;
+  /**
+   * A per-call rule that computes concatenated calls exactly as the separate calls when told their
+   * sizes (`CallContext.segments`), so the step may still run D on `[real; fake]` in one batch.
+   */
+  segments?: boolean;
   /** No second-order gradient (batch norm): not usable in a critic with a gradient penalty. */
   firstOrderOnly?: boolean;
 }
@@ -187,16 +197,26 @@ registerLayerRule('Reshape', { apply: (l, [x], { tape }) => tape.reshape(x, [x.s
 registerLayerRule('Flatten', { apply: (_l, [x], { tape }) => tape.reshape(x, [x.shape[0], x.size / x.shape[0]]) });
 
 registerLayerRule('Dropout', {
-  perCall: true,
+  perCall: true, segments: true,
   check: (l) => { if (cfgOf(l).noiseShape != null) throw new Unsupported(`${l.name}: dropout with a noiseShape`); },
   // tfjs-core's dropout: x · floor(u + keep) / keep with u ~ U[0, 1) from the layer's seed, so the
-  // masks equal the reference step's when the trainer seeds the layer the same way.
-  apply: (l, [x], { tape }) => {
+  // masks equal the reference step's when the trainer seeds the layer the same way. Concatenated
+  // calls get one mask per call; with a seed, calls of one size draw the same mask (as tfjs does),
+  // so it is drawn once.
+  apply: (l, [x], { tape, segments }) => {
     const rate = cfgOf(l).rate as number;
     if (!(rate > 0)) return x;
     const keep = 1 - rate, seed = field(l, 'seed') as number | undefined;
-    const mask = tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', seed), keep)), keep);
-    return tape.mul(x, tape.leaf(mask));
+    const rest = x.shape.slice(1);
+    const draw = (n: number) => tf.div(tf.floor(tf.add(tf.randomUniform([n, ...rest], 0, 1, 'float32', seed), keep)), keep);
+    if (!segments || segments.length < 2) return tape.mul(x, tape.leaf(draw(x.shape[0])));
+    const bySize = new Map<number, Tensor>();
+    const parts = segments.map((n) => {
+      let m = seed === undefined ? undefined : bySize.get(n);
+      if (!m) { m = draw(n); bySize.set(n, m); }
+      return m;
+    });
+    return tape.mul(x, tape.leaf(tf.concat(parts, 0)));
   },
 });
 
@@ -220,7 +240,13 @@ interface Step { layer: AnyLayer; rule: LayerRule | null; sub: NetProgram | null
 const isModel = (l: AnyLayer): l is LayersModel => Array.isArray((l as unknown as { layers?: unknown }).layers) && Array.isArray((l as unknown as { inputs?: unknown }).inputs);
 
 /** Properties of a compiled network that decide how a step may batch its calls. */
-export interface NetTraits { batchDependent: boolean; perCall: boolean; firstOrderOnly: string | null }
+export interface NetTraits {
+  batchDependent: boolean;
+  perCall: boolean;
+  /** Every per-call layer takes concatenated calls (`LayerRule.segments`): one batch may carry several calls. */
+  concatCalls: boolean;
+  firstOrderOnly: string | null;
+}
 
 /**
  * A `LayersModel` compiled for the tape: its layers in order, each with its rule.
@@ -239,7 +265,7 @@ export class NetProgram {
     if (model.outputs.length !== 1) throw new Unsupported(`${what} has ${model.outputs.length} outputs`);
     this.inputIds = model.inputs.map((s) => s.id);
     this.outputId = model.outputs[0].id;
-    const traits: NetTraits = { batchDependent: false, perCall: false, firstOrderOnly: null };
+    const traits: NetTraits = { batchDependent: false, perCall: false, concatCalls: true, firstOrderOnly: null };
     const known = new Set(this.inputIds);
     for (const layer of model.layers) {
       const cls = layer.getClassName();
@@ -256,6 +282,7 @@ export class NetProgram {
         const sub = new NetProgram(layer, `${what} › ${layer.name}`);
         traits.batchDependent ||= sub.traits.batchDependent;
         traits.perCall ||= sub.traits.perCall;
+        traits.concatCalls &&= sub.traits.concatCalls;
         traits.firstOrderOnly ??= sub.traits.firstOrderOnly;
         this.steps.push({ layer, rule: null, sub, inputs, output: nodes[0].outputTensors[0].id });
         continue;
@@ -265,6 +292,7 @@ export class NetProgram {
       rule.check?.(layer);
       traits.batchDependent ||= !!rule.batchDependent;
       traits.perCall ||= !!rule.perCall;
+      if (rule.perCall && !rule.segments) traits.concatCalls = false;
       if (rule.firstOrderOnly && !traits.firstOrderOnly) traits.firstOrderOnly = `${layer.name} (${cls})`;
       this.steps.push({ layer, rule, sub: null, inputs, output: nodes[0].outputTensors[0].id });
     }
@@ -276,12 +304,12 @@ export class NetProgram {
    * Runs the network in training mode on the tape. `params` maps each variable to its value in
    * this pass (created on first use: a leaf that requires a gradient when `trainable`).
    */
-  run(tape: Tape, inputs: Val[], pass: { params: Map<Variable, Val>; trainable: boolean; bnStats: BnStats[] }): Val {
+  run(tape: Tape, inputs: Val[], pass: { params: Map<Variable, Val>; trainable: boolean; bnStats: BnStats[]; segments?: number[] }): Val {
     if (inputs.length !== this.inputIds.length) throw new Error(`Expected ${this.inputIds.length} inputs for ${this.what}; got ${inputs.length}.`);
     const values = new Map<number, Val>();
     this.inputIds.forEach((id, i) => values.set(id, inputs[i]));
     const ctx: CallContext = {
-      tape, bnStats: pass.bnStats,
+      tape, bnStats: pass.bnStats, segments: pass.segments,
       weight: (w) => {
         const v = (w as { read(): Variable }).read();
         let p = pass.params.get(v);

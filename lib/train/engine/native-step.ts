@@ -9,8 +9,9 @@
  *   update with the same z and the same (not yet updated) weights, so the output is identical.
  *   Batch-norm moving statistics are still updated as if G ran twice
  *   (`m ← m − (m − x)(1 − momentum²)` equals two successive updates with the same batch).
- * - **D on real and fake in one batch** when D has no batch-dependent or per-call layer (batch
- *   norm, dropout, spectral norm): the objective sees the two halves, exactly as two calls.
+ * - **D on real and fake in one batch** when D has no batch-dependent layer (batch norm) and no
+ *   per-call layer that cannot take concatenated calls (spectral norm; dropout can: each half gets
+ *   the mask its own call would draw): the objective sees the two halves, exactly as two calls.
  * - **Only needed gradients**: no weight gradients of the network that is not being updated,
  *   and a gradient penalty's inner backward computes ∇x only.
  * - **Fused Adam**: TensorFlow's `ResourceApplyAdam` kernel per variable (`./adam`; a flat
@@ -76,7 +77,7 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
   const ops = tapeOps(tape);
   const adamG = createAdam(o, G.vars, init.adam.generator), adamD = createAdam(o, D.vars, init.adam.discriminator);
   const reuseG = init.nCritic === 1 && !G.traits.perCall;
-  const concatD = !D.traits.batchDependent && !D.traits.perCall;
+  const concatD = !D.traits.batchDependent && (!D.traits.perCall || D.traits.concatCalls);
   const decays = new Map<string, Tensor>();
   const decay = (momentum: number, times: number) => {
     const key = `${momentum}^${times}`;
@@ -124,7 +125,8 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
           let realLogits: Val, fakeLogits: Val;
           if (concatD) {
             const n = real.shape[0];
-            const both = D.run(tape, labels ? [tape.concat([real, fakeD], 0), tape.concat([labels, labels], 0)] : [tape.concat([real, fakeD], 0)], pass);
+            const both = D.run(tape, labels ? [tape.concat([real, fakeD], 0), tape.concat([labels, labels], 0)] : [tape.concat([real, fakeD], 0)],
+              { ...pass, segments: [n, fakeD.shape[0]] });
             [realLogits, fakeLogits] = tape.split(both, [n, both.shape[0] - n], 0);
           } else {
             realLogits = critic(real);
