@@ -95,22 +95,25 @@ function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTen
     .apply(x) as SymbolicTensor;
 }
 
-function discriminatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
+function discriminatorFeatures(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
   const d = c.discriminator;
   if (c.arch === 'fc') {
     if (x.shape.length > 2) x = tf.layers.flatten().apply(x) as SymbolicTensor;
     d.widths.forEach((units, i) => {
       x = post(wn(d, tf.layers.dense({ units, kernelInitializer: init.next() })).apply(x) as SymbolicTensor, d, i > 0);
     });
-  } else {
-    d.widths.forEach((filters, i) => {
-      x = wn(d, tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
-      x = post(x, d, i > 0);
-    });
-    x = refine(x, d, d.widths[d.widths.length - 1], init);
-    x = tf.layers.flatten().apply(x) as SymbolicTensor;
+    return x;
   }
-  return wn(d, tf.layers.dense({ units: 1, kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
+  d.widths.forEach((filters, i) => {
+    x = wn(d, tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
+    x = post(x, d, i > 0);
+  });
+  x = refine(x, d, d.widths[d.widths.length - 1], init);
+  return tf.layers.flatten().apply(x) as SymbolicTensor;
+}
+
+function discriminatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
+  return wn(c.discriminator, tf.layers.dense({ units: 1, kernelInitializer: init.next() })).apply(discriminatorFeatures(x, c, init)) as SymbolicTensor;
 }
 
 /**
@@ -154,6 +157,17 @@ export function buildDiscriminator(config: GanConfig): LayersModel {
   const img = tf.input({ shape: [h, w, ch], name: 'image' });
   let x: SymbolicTensor = img;
   const inputs = [img];
+  if (c.conditional?.discriminator === 'projection') {
+    // Miyato & Koyama 2018, eq. 3: logit = ψ(φ(x)) + ⟨E[y], φ(x)⟩ (E: one embedding row per class).
+    const label = tf.input({ shape: [1], name: 'label' });
+    inputs.push(label);
+    const phi = discriminatorFeatures(x, c, init);
+    const logit = wn(c.discriminator, tf.layers.dense({ units: 1, kernelInitializer: init.next() })).apply(phi) as SymbolicTensor;
+    let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: phi.shape[1] as number, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
+    e = tf.layers.flatten().apply(e) as SymbolicTensor;
+    const projection = tf.layers.dot({ axes: 1 }).apply([phi, e]) as SymbolicTensor;
+    return tf.model({ inputs, outputs: tf.layers.add().apply([logit, projection]) as SymbolicTensor, name: 'discriminator' });
+  }
   if (c.conditional) {
     const label = tf.input({ shape: [1], name: 'label' });
     inputs.push(label);

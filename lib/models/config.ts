@@ -58,6 +58,13 @@ export interface ConditionalConfig {
   numClasses: number;
   /** Size of the label embedding fed to the generator (the discriminator embeds to one image plane). */
   embedDim: number;
+  /**
+   * How the discriminator sees the label. `'concat'` (default): the label embedded as one extra
+   * image plane, concatenated to the image (as Keras' conditional GAN example). `'projection'`:
+   * the logit gets the inner product of a learned class embedding with D's last features,
+   * `ψ(φ(x)) + ⟨E[y], φ(x)⟩` (Miyato & Koyama 2018, "cGANs with projection discriminator", eq. 3).
+   */
+  discriminator?: 'concat' | 'projection';
 }
 
 /** A whole GAN. */
@@ -161,12 +168,15 @@ export function wganGp(o: GanOverrides = {}): GanConfig {
 
 /**
  * A conditional GAN: the generator takes `[z, label]`, the discriminator `[image, label]`
- * (labels as float32 `[n, 1]` class indices), both through a label embedding.
+ * (labels as float32 `[n, 1]` class indices), both through a label embedding. The discriminator
+ * sees the label as an extra image plane (`conditional.discriminator: 'concat'`, the default) or
+ * through a projection, `ψ(φ(x)) + ⟨E[y], φ(x)⟩` (`'projection'`, Miyato & Koyama 2018).
  *
  * @example
  * ```ts
  * const gan = buildGan(conditionalGan({ conditional: { numClasses: 10 } }));
  * gan.generator.predict([tf.randomNormal([4, 100]), tf.tensor2d([[0], [1], [2], [3]])]);
+ * const proj = buildGan(conditionalGan({ conditional: { discriminator: 'projection' } }));
  * ```
  */
 export function conditionalGan(o: GanOverrides = {}): GanConfig {
@@ -238,6 +248,9 @@ export function validateConfig(c: GanConfig): GanConfig {
       `Expected conditional.numClasses an integer > 1; got ${c.conditional.numClasses}.`);
     check(Number.isInteger(c.conditional.embedDim) && c.conditional.embedDim > 0,
       `Expected conditional.embedDim a positive integer; got ${c.conditional.embedDim}.`);
+    const how = c.conditional.discriminator;
+    check(how === undefined || how === 'concat' || how === 'projection',
+      `Expected conditional.discriminator 'concat' or 'projection'; got ${JSON.stringify(how)}.`);
   }
   return c;
 }

@@ -76,6 +76,27 @@ describe('model builders', () => {
     disposeGan(w);
   });
 
+  it('a projection discriminator adds ⟨E[y], φ(x)⟩ to the unconditional logit (Miyato & Koyama 2018, eq. 3)', () => {
+    const c = buildGan(conditionalGan({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] }, conditional: { discriminator: 'projection' } }));
+    const D = c.discriminator;
+    expect(D.inputs.map((i) => i.shape)).toEqual([[null, 28, 28, 1], [null, 1]]);
+    const flat = D.layers.find((l) => l.getClassName() === 'Flatten' && l.outboundNodes.length > 1) ?? D.layers.filter((l) => l.getClassName() === 'Flatten')[0];
+    const emb = D.layers.find((l) => l.getClassName() === 'Embedding')!;
+    const dense = D.layers.filter((l) => l.getClassName() === 'Dense').pop()!;
+    const x = tf.randomNormal([3, 28, 28, 1], 0, 1, 'float32', 4), y = tf.tensor2d([[0], [4], [9]]);
+    const [got, want] = tf.tidy(() => {
+      const phi = tf.model({ inputs: D.inputs[0], outputs: flat.output as never }).predict(x) as Tensor;   // [3, 392]
+      const [k, b] = dense.getWeights(), E = emb.getWeights()[0];                                          // E: [10, 392]
+      const psi = tf.add(tf.matMul(phi as never, k as never), b);
+      const proj = tf.sum(tf.mul(phi, tf.gather(E, [0, 4, 9])), 1, true);
+      return [Array.from((D.predict([x, y]) as Tensor).dataSync()), Array.from(tf.add(psi, proj).dataSync())];
+    });
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 4));
+    expect(emb.getWeights()[0].shape).toEqual([10, 392]);
+    disposeGan(c);
+    expect(() => conditionalGan({ conditional: { discriminator: 'proj' as never } })).toThrow(/conditional\.discriminator 'concat' or 'projection'; got "proj"/);
+  });
+
   it('same seed → same initial weights; errors name the field', () => {
     const a = buildGan(dcgan({ seed: 3 })), b = buildGan(dcgan({ seed: 3 }));
     expect(Array.from(a.generator.getWeights()[0].dataSync().slice(0, 5))).toEqual(Array.from(b.generator.getWeights()[0].dataSync().slice(0, 5)));

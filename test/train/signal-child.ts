@@ -3,14 +3,14 @@
  * sends SIGINT (a notebook interrupt) every millisecond; prints `ok …` when done, then waits for the
  * parent to close stdin so that no signal arrives during exit.
  */
-import { tf } from '../../lib/backend';
+import { tf, type Tensor4D } from '../../lib/backend';
 import { buildGan } from '../../lib/models/build';
 import { dcgan, fcGan } from '../../lib/models/config';
 import { GanTrainer } from '../../lib/train/trainer';
 
 process.on('SIGINT', () => { /* the kernel's interrupt listener: the signal must not harm the step */ });
 (async () => {
-  const data = tf.randomUniform([128, 28, 28, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
+  const data = tf.randomUniform([128, 28, 28, 1], -1, 1, 'float32', 1) as Tensor4D;
   const trainers = [fcGan(), dcgan()].map((c) => new GanTrainer(buildGan(c), data, { batchSize: 16, runsDir: null, live: false, sampleEvery: 0, numSamples: 4 }));
   process.stdout.write('ready\n');
   const modes: string[] = [];

@@ -231,6 +231,20 @@ registerLayerRule('Embedding', {
   },
 });
 
+registerLayerRule('Add', { apply: (_l, xs, { tape }) => xs.slice(1).reduce((a, b) => tape.add(a, b), xs[0]) });
+registerLayerRule('Multiply', { apply: (_l, xs, { tape }) => xs.slice(1).reduce((a, b) => tape.mul(a, b), xs[0]) });
+registerLayerRule('Dot', {
+  check: (l) => {
+    const c = cfgOf(l), axes = c.axes as number | number[];
+    const a = Array.isArray(axes) ? axes : [axes, axes];
+    if (c.normalize || a[0] !== 1 || a[1] !== 1) throw new Unsupported(`${l.name}: dot other than axes 1 of two [n, d] inputs`);
+  },
+  // Row-wise inner product of two [n, d] inputs: [n, 1].
+  apply: (l, [a, b], { tape }) => {
+    if (a.shape.length !== 2 || b.shape.length !== 2) throw new Unsupported(`${l.name}: dot of inputs ${a.shape} and ${b.shape} (2-D only)`);
+    return tape.sum(tape.mul(a, b), [1], true);
+  },
+});
 registerLayerRule('Concatenate', { apply: (l, xs, { tape }) => tape.concat(xs, (cfgOf(l).axis as number) ?? -1) });
 
 // ---------------------------------------------------------------------------------------------
