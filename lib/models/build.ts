@@ -8,6 +8,7 @@ import { tf, type LayersModel, type SymbolicTensor } from '../backend';
 import { validateConfig, type GanConfig, type NetConfig } from './config';
 import { applyWeightNorm } from './weight-norms';
 import './layers/index';
+import { MinibatchStdDev } from './layers/minibatch-stddev';
 
 /** A built GAN: the two networks and the config they came from. */
 export interface Gan {
@@ -102,13 +103,14 @@ function discriminatorFeatures(x: SymbolicTensor, c: GanConfig, init: Init): Sym
     d.widths.forEach((units, i) => {
       x = post(wn(d, tf.layers.dense({ units, kernelInitializer: init.next() })).apply(x) as SymbolicTensor, d, i > 0);
     });
-    return x;
+    return d.minibatchStd ? new MinibatchStdDev().apply(x) as SymbolicTensor : x;
   }
   d.widths.forEach((filters, i) => {
     x = wn(d, tf.layers.conv2d({ filters, kernelSize: d.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
     x = post(x, d, i > 0);
   });
   x = refine(x, d, d.widths[d.widths.length - 1], init);
+  if (d.minibatchStd) x = new MinibatchStdDev().apply(x) as SymbolicTensor;
   return tf.layers.flatten().apply(x) as SymbolicTensor;
 }
 

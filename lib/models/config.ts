@@ -51,6 +51,11 @@ export interface NetConfig {
    * normalisation, Miyato et al. 2018), by registry name (`registerWeightNorm`).
    */
   weightNorm?: string;
+  /**
+   * Discriminator only: a minibatch standard-deviation feature before the last dense layer
+   * (Karras et al. 2018, §3), so that samples that barely differ are easy to spot (default false).
+   */
+  minibatchStd?: boolean;
 }
 
 /** Label conditioning: both networks embed the class index. */
@@ -189,7 +194,7 @@ function check(ok: boolean, msg: string): void {
 }
 
 const CONFIG_KEYS = ['arch', 'loss', 'latentDim', 'imageShape', 'generator', 'discriminator', 'initializer', 'conditional', 'seed'];
-const NET_KEYS = ['widths', 'activation', 'alpha', 'norm', 'dropout', 'kernelSize', 'refine', 'weightNorm'];
+const NET_KEYS = ['widths', 'activation', 'alpha', 'norm', 'dropout', 'kernelSize', 'refine', 'weightNorm', 'minibatchStd'];
 
 /** Rejects a field the config does not have (a typo would otherwise be ignored). */
 function checkKeys(o: object, known: string[], who: string): void {
@@ -212,6 +217,8 @@ function checkNet(n: NetConfig, who: string, arch: Arch): void {
   check(n.weightNorm === undefined || weightNormNames().includes(n.weightNorm),
     `Expected ${who}.weightNorm one of ${weightNormNames().map((x) => `'${x}'`).join(', ')}; got ${JSON.stringify(n.weightNorm)}.`);
   if (arch === 'fc') check(!n.refine, `Expected ${who}.refine 0 for arch "fc" (it adds convolutions); got ${n.refine}.`);
+  check(n.minibatchStd === undefined || typeof n.minibatchStd === 'boolean', `Expected ${who}.minibatchStd true or false; got ${JSON.stringify(n.minibatchStd)}.`);
+  check(!n.minibatchStd || who === 'discriminator', `Expected ${who}.minibatchStd unset: the minibatch-stddev feature is for the discriminator.`);
 }
 
 /**

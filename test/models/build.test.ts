@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { conditionalGan, dcgan, fcGan, wganGp } from '../../lib/models/config';
+import { MinibatchStdDev } from '../../lib/models/layers/minibatch-stddev';
 import { modelFlops, trainStepFlops } from '../../lib/models/flops';
 import { summary } from '../../lib/models/summary';
 import { loadGenerator, saveGenerator } from '../../lib/models/io';
@@ -95,6 +96,19 @@ describe('model builders', () => {
     expect(emb.getWeights()[0].shape).toEqual([10, 392]);
     disposeGan(c);
     expect(() => conditionalGan({ conditional: { discriminator: 'proj' as never } })).toThrow(/conditional\.discriminator 'concat' or 'projection'; got "proj"/);
+  });
+
+  it('minibatch stddev appends the batch\'s mean feature stddev as a channel (Karras et al. 2018, §3)', () => {
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);   // two samples of 2x2x1
+    const y = new MinibatchStdDev().apply(x) as Tensor;
+    // per position the two samples differ by 4: population std 2 everywhere, mean 2
+    expect(y.shape).toEqual([2, 2, 2, 2]);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 2, 2, 3, 2, 4, 2, 5, 2, 6, 2, 7, 2, 8, 2].map((v) => expect.closeTo(v, 5)));
+    const g = buildGan(dcgan({ discriminator: { minibatchStd: true } }));
+    expect(g.discriminator.layers.some((l) => l.getClassName() === 'MinibatchStdDev')).toBe(true);
+    expect((g.discriminator.predict(tf.zeros([3, 28, 28, 1])) as Tensor).shape).toEqual([3, 1]);
+    disposeGan(g); tf.dispose([x, y]);
+    expect(() => dcgan({ generator: { minibatchStd: true } })).toThrow(/generator\.minibatchStd unset: the minibatch-stddev feature is for the discriminator/);
   });
 
   it('same seed → same initial weights; errors name the field', () => {

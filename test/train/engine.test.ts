@@ -51,6 +51,8 @@ const cases: [string, GanConfig, TrainerOptions, number][] = [
   ['dcgan (non-saturating)', dcgan(small), {}, 3],
   ['fcGan (dropout 0.3, seeded masks)', fcGan({ latentDim: 8, generator: { widths: [16, 32] }, discriminator: { widths: [32, 16] } }), {}, 3],
   ['conditionalGan (embeddings + concatenation)', conditionalGan(small), {}, 3],
+  ['minibatch stddev in D (batch-dependent: real and fake apart)', dcgan({ ...small, discriminator: { ...small.discriminator, minibatchStd: true } }), {}, 3],
+  ['minibatch stddev in a WGAN-GP critic (double backward)', wganGp({ ...small, discriminator: { ...small.discriminator, minibatchStd: true } }), { nCritic: 2 }, 2],
   ['conditionalGan, projection discriminator (embedding, dot, add)', conditionalGan({ ...small, conditional: { discriminator: 'projection' } }), {}, 3],
   ['strong recipe (refine convs, ReLU G, batch norm in D)', dcgan({ ...small, generator: { widths: [8, 4], activation: 'relu', refine: 1 }, discriminator: { widths: [4, 8, 8], norm: 'batch', refine: 1 } }), {}, 2],
   ['label smoothing 0.1', dcgan(small), { labelSmoothing: 0.1 }, 3],

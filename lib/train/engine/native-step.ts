@@ -31,6 +31,7 @@ import { createAdam } from './adam';
 import { NetProgram, type BnStats } from './layers';
 import { Tape, Unsupported, type Val } from './tape';
 import './rules/spectral-norm';
+import './rules/minibatch-stddev';
 
 /** {@link LossOps} on the tape, so objectives written once run here too. */
 export function tapeOps(t: Tape): LossOps<Val> {
