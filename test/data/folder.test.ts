@@ -2,6 +2,7 @@
  * Image folders as users have them (each case made here): OS metadata and hidden entries, alpha,
  * a stray tiny image, sizes read from headers.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -91,6 +92,28 @@ describe('loadImageFolder', () => {
     expect(at(28, 4)).toBeGreaterThan(215);
     v.dispose();
   });
+
+  it('a 27-megapixel RGBA photo loads in about 4 bytes per pixel, composited over the background', async () => {
+    // 6000x4500, transparent green everywhere but an opaque red disc in the middle. Through
+    // TensorFlow's decoder (int32 tensors, float copies) a 12000x9000 PNG took 8.3 GB.
+    const { createCanvas } = await import('@napi-rs/canvas');
+    const [W, H] = [6000, 4500];
+    const canvas = createCanvas(W, H), g = canvas.getContext('2d');
+    g.fillStyle = 'rgba(0, 255, 0, 0)'; g.clearRect(0, 0, W, H);
+    g.fillStyle = 'rgb(255, 0, 0)'; g.beginPath(); g.arc(W / 2, H / 2, 1500, 0, 2 * Math.PI); g.fill();
+    const big = path.join(tmp, 'big'), small = path.join(tmp, 'small');
+    fs.mkdirSync(big, { recursive: true });
+    fs.writeFileSync(path.join(big, 'a-photo.png'), await canvas.encode('png'));
+    for (const dir of [big, small]) for (let i = 0; i < 3; i++) await png(path.join(dir, `z${i}.png`), 40, 40, 3, () => [0, 0, 255]);
+    const load = (dir: string) => JSON.parse(execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'load-folder-child.ts'), dir],
+      { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { shape: number[]; corner: number[]; centre: number[]; maxRssMB: number };
+    const withBig = load(big), without = load(small);
+    expect(withBig.shape).toEqual([4, 32, 32, 3]);
+    expect(withBig.centre).toEqual([255, 0, 0]);        // the disc
+    expect(withBig.corner).toEqual([255, 255, 255]);    // transparent pixels: the background, not the hidden green
+    // 27 M pixels x 4 bytes = 108 MB for the one decoded copy; allow for allocator slack.
+    expect(withBig.maxRssMB - without.maxRssMB).toBeLessThan(400);
+  }, 120_000);
 
   it('reads sizes from PNG and JPEG headers without decoding', async () => {
     const t = tf.zeros([48, 32, 3], 'int32') as Tensor3D;
