@@ -5,8 +5,10 @@
  * the latest checkpoint's generator (EMA weights when the run kept them) exported float16 (or
  * uint8 / none), the quality cost of each storage measured on the same seeded samples (the
  * classifier's recognizable share at ≥ 0.9 confidence, beside the share real test images reach),
- * and a MODEL_CARD.md with data, recipe, steps, compute cost and licence. Reproducing
- * `pretrained/mnist-dcgan`: run notebook 03 (its strong recipe), then this on its run folder.
+ * and a MODEL_CARD.md with data, recipe, steps, compute cost and licence. Reproducing the shipped
+ * ones: run the notebook, then this on its run folder (`--quantize uint8`) —
+ * `mnist-dcgan`: notebook 03 (strong recipe, `runs/dcgan-strong-mnist-*`); `fashion-dcgan`:
+ * notebook 09 (`runs/dcgan-strong-fashion-*`); `mnist-conditional`: notebook 04 (`runs/eval-cdcgan-*`).
  */
 import * as fs from 'fs';
 import * as os from 'os';
