@@ -8,7 +8,7 @@
  * and a MODEL_CARD.md with data, recipe, steps, compute cost and licence. Reproducing the shipped
  * ones: run the notebook, then this on its run folder (`--quantize uint8`) —
  * `mnist-dcgan`: notebook 03 (strong recipe, `runs/dcgan-strong-mnist-*`); `fashion-dcgan`:
- * notebook 09 (`runs/dcgan-strong-fashion-*`); `mnist-conditional`: notebook 04 (`runs/eval-cdcgan-*`).
+ * notebook 09 (`runs/dcgan-sn-fashion-*`); `mnist-conditional`: notebook 04 (`runs/eval-cdcgan-*`).
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -10,7 +10,7 @@ describe('notebooks/09-fashion-mnist.ipynb', () => {
     expect(text).toMatch(/Confident samples \(≥ 0\.9\) during training/);
     expect(text).toMatch(/EMA generator: \d+\.\d% confident vs \d+\.\d% for real test images: \d+\.\d% of the ceiling \(goal ≥ 80%\)/);
     expect(text).toMatch(/Samples per class/);
-    expect(text).toMatch(/run folder: runs\/dcgan-strong-fashion-/);
+    expect(text).toMatch(/run folder: runs\/dcgan-sn-fashion-/);
     expect(outs.filter((o) => o.data?.['image/png']).length).toBeGreaterThanOrEqual(2);
   }, 600_000);
 });
