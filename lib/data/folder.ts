@@ -115,6 +115,14 @@ function upright(img: Tensor3D, orientation: number): Tensor3D {
   }) as Tensor3D;
 }
 
+/** Luminance weights of RGB → grey (ITU-R BT.601, as TensorFlow's `rgb_to_grayscale`). */
+const LUMA = [0.2989, 0.587, 0.114] as const;
+const luma = (r: number, g: number, b: number) => LUMA[0] * r + LUMA[1] * g + LUMA[2] * b;
+
+/** The error for a file that is not a decodable image, naming it and what to do. */
+const notAnImage = (file: string, err: unknown) =>
+  new Error(`Cannot decode ${file} as PNG/JPEG (${(err as Error).message.split('\n')[0]}); remove or re-save the file.`);
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
 /**
@@ -135,7 +143,7 @@ export function decodeImageFile(file: string, channels: 0 | 3 | 4 = 0): Tensor3D
     img.dispose();
     return out;
   } catch (err) {
-    throw new Error(`Cannot decode ${file} as PNG/JPEG (${(err as Error).message.split('\n')[0]}); remove or re-save the file.`);
+    throw notAnImage(file, err);
   }
 }
 
@@ -167,7 +175,7 @@ export function parseBackground(background: Background | undefined): [number, nu
  * ```
  */
 export function compositeOver(data: ArrayLike<number>, channels: 2 | 4, background: [number, number, number]): Float32Array {
-  const bg = channels === 2 ? [0.2989 * background[0] + 0.587 * background[1] + 0.114 * background[2]] : background;
+  const bg = channels === 2 ? [luma(background[0], background[1], background[2])] : background;
   const c = channels - 1;
   const n = data.length / channels;
   const out = new Float32Array(n * c);
@@ -190,7 +198,7 @@ function prepare(img: Tensor3D, size: number, channels: 1 | 3, background: [numb
     if (c === 2 || c === 4) x = tf.tensor3d(compositeOver(x.dataSync(), c, background), [s, s, c - 1]);
     const cc = x.shape[2];
     if (channels === 3 && cc === 1) x = x.tile([1, 1, 3]);
-    if (channels === 1 && cc === 3) x = x.mul(tf.tensor1d([0.2989, 0.587, 0.114])).sum(-1, true) as Tensor3D;
+    if (channels === 1 && cc === 3) x = x.mul(tf.tensor1d([...LUMA])).sum(-1, true) as Tensor3D;
     if (s !== size) x = tf.image.resizeBilinear(x, [size, size], true);
     return Uint8Array.from(x.round().clipByValue(0, 255).dataSync());
   });
@@ -210,7 +218,7 @@ async function prepareLarge(file: string, size: number, channels: 1 | 3, backgro
   try {
     img = await loadImage(fs.readFileSync(file));
   } catch (err) {
-    throw new Error(`Cannot decode ${file} as PNG/JPEG (${(err as Error).message.split('\n')[0]}); remove or re-save the file.`);
+    throw notAnImage(file, err);
   }
   const s = Math.min(img.width, img.height);
   const canvas = createCanvas(size, size), g = canvas.getContext('2d');
@@ -224,7 +232,7 @@ async function prepareLarge(file: string, size: number, channels: 1 | 3, backgro
   const out = new Uint8Array(n * channels);
   for (let i = 0; i < n; i++) {
     if (channels === 3) { out[i * 3] = rgba[i * 4]; out[i * 3 + 1] = rgba[i * 4 + 1]; out[i * 3 + 2] = rgba[i * 4 + 2]; }
-    else out[i] = Math.round(0.2989 * rgba[i * 4] + 0.587 * rgba[i * 4 + 1] + 0.114 * rgba[i * 4 + 2]);
+    else out[i] = Math.round(luma(rgba[i * 4], rgba[i * 4 + 1], rgba[i * 4 + 2]));
   }
   return out;
 }
