@@ -159,20 +159,18 @@ export function buildDiscriminator(config: GanConfig): LayersModel {
   const img = tf.input({ shape: [h, w, ch], name: 'image' });
   let x: SymbolicTensor = img;
   const inputs = [img];
-  if (c.conditional?.discriminator === 'projection') {
-    // Miyato & Koyama 2018, eq. 3: logit = ψ(φ(x)) + ⟨E[y], φ(x)⟩ (E: one embedding row per class).
-    const label = tf.input({ shape: [1], name: 'label' });
-    inputs.push(label);
-    const phi = discriminatorFeatures(x, c, init);
-    const logit = wn(c.discriminator, tf.layers.dense({ units: 1, kernelInitializer: init.next() })).apply(phi) as SymbolicTensor;
-    let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: phi.shape[1] as number, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
-    e = tf.layers.flatten().apply(e) as SymbolicTensor;
-    const projection = tf.layers.dot({ axes: 1 }).apply([phi, e]) as SymbolicTensor;
-    return tf.model({ inputs, outputs: tf.layers.add().apply([logit, projection]) as SymbolicTensor, name: 'discriminator' });
-  }
   if (c.conditional) {
     const label = tf.input({ shape: [1], name: 'label' });
     inputs.push(label);
+    if (c.conditional.discriminator === 'projection') {
+      // Miyato & Koyama 2018, eq. 3: logit = ψ(φ(x)) + ⟨E[y], φ(x)⟩ (E: one embedding row per class).
+      const phi = discriminatorFeatures(x, c, init);
+      const logit = wn(c.discriminator, tf.layers.dense({ units: 1, kernelInitializer: init.next() })).apply(phi) as SymbolicTensor;
+      let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: phi.shape[1] as number, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
+      e = tf.layers.flatten().apply(e) as SymbolicTensor;
+      const projection = tf.layers.dot({ axes: 1 }).apply([phi, e]) as SymbolicTensor;
+      return tf.model({ inputs, outputs: tf.layers.add().apply([logit, projection]) as SymbolicTensor, name: 'discriminator' });
+    }
     let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: h * w, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
     e = tf.layers.reshape({ targetShape: [h, w, 1] }).apply(e) as SymbolicTensor;
     x = tf.layers.concatenate({ axis: -1 }).apply([img, e]) as SymbolicTensor;
