@@ -3,11 +3,20 @@ import { tf, type Tensor } from '../../lib/backend';
 import { loadPretrained, pretrainedNames } from '../../lib/models/pretrained';
 import { recognizableShare } from '../../lib/metrics/recognizable';
 
+/** Loads a shipped generator, runs `check` on it, disposes the model whatever happens. */
+async function withPretrained(name: string, check: (p: Awaited<ReturnType<typeof loadPretrained>>) => Promise<void>): Promise<void> {
+  const p = await loadPretrained(name);
+  try {
+    await check(p);
+  } finally {
+    p.model.dispose();
+  }
+}
+
 describe('pretrained generators', () => {
   it('mnist-dcgan loads with one call, makes digits the classifier recognizes, and carries its model card', async () => {
     expect(pretrainedNames()).toContain('mnist-dcgan');
-    const { model, meta, card } = await loadPretrained('mnist-dcgan');
-    try {
+    await withPretrained('mnist-dcgan', async ({ model, meta, card }) => {
       expect(meta.latentDim).toBe(100);
       expect(meta.imageShape).toEqual([28, 28, 1]);
       const y = tf.tidy(() => model.predict(tf.randomNormal([4, 100], 0, 1, 'float32', 1)) as Tensor);
@@ -21,14 +30,11 @@ describe('pretrained generators', () => {
       expect(r.classCounts.filter((c) => c > 0)).toHaveLength(10); // every digit appears
       expect(card).toMatch(/real test images reach \*\*97\.4%\*\*/);
       expect(card).toMatch(/\| uint8 \(shipped\) \| 2\.89 MB \| 80\.0% \|/);
-    } finally {
-      model.dispose();
-    }
+    });
   }, 120_000);
 
   it('mnist-conditional draws the digit it is asked for, in varied hands (it uses its latent code)', async () => {
-    const { model, meta, card } = await loadPretrained('mnist-conditional');
-    try {
+    await withPretrained('mnist-conditional', async ({ model, meta, card }) => {
       expect(meta.numClasses).toBe(10);
       // other seeds than the card's: every requested digit still comes out as that digit
       const r = await recognizableShare(model, { n: 200, seed: 9, latentDim: 100, numClasses: 10 });
@@ -47,14 +53,11 @@ describe('pretrained generators', () => {
       expect(card).toMatch(/\| class \| requested-class share \| real test accuracy \|/);
       expect(card).toMatch(/Variety: precision [\d.]+ and recall [\d.]+ .* against [\d.]+ \/ [\d.]+ for as many real training images\.\n/);
       expect(card).not.toMatch(/Recall far below/);
-    } finally {
-      model.dispose();
-    }
+    });
   }, 120_000);
 
   it('fashion-dcgan draws garments the Fashion-MNIST classifier recognizes, every class, with its card', async () => {
-    const { model, meta, card } = await loadPretrained('fashion-dcgan');
-    try {
+    await withPretrained('fashion-dcgan', async ({ model, meta, card }) => {
       expect(meta.imageShape).toEqual([28, 28, 1]);
       // The card reports 55.8% on 2,000 samples (seed 0) against 73.6% for real test images; 500 other samples stay near it.
       const r = await recognizableShare(model, { n: 500, seed: 7, latentDim: 100, dataset: 'fashion-mnist' });
@@ -63,9 +66,7 @@ describe('pretrained generators', () => {
       expect(r.classCounts.every((c) => c >= 20)).toBe(true); // no garment dropped
       expect(card).toMatch(/Fashion-MNIST \(Zalando Research\), MIT licence/);
       expect(card).toMatch(/\| uint8 \(shipped\) \| 2\.89 MB \| 55\.8% \|/);
-    } finally {
-      model.dispose();
-    }
+    });
   }, 120_000);
 
   it('names what is shipped for an unknown name', async () => {
