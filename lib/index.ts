@@ -40,6 +40,7 @@ export type { TrainStep, StepContext, StepFactory, StepInit, StepResult } from '
 export { nativeStep } from './train/engine/native-step';
 export { registerLayerRule } from './train/engine/layers';
 export type { LayerRule } from './train/engine/layers';
+export { diffAugmentImages } from './train/diff-augment';
 export { lrScale } from './train/schedule';
 export type { LrDecay } from './train/schedule';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints } from './train/checkpoint';

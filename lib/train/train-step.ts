@@ -7,7 +7,8 @@
  * step → raw `tf`, each level on the same objects (the GAN, the objective, the batches).
  */
 import { tf, type LayersModel, type Optimizer, type Scalar, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../backend';
-import { tfjsOps, type Objective } from './objectives/index';
+import { tfjsOps, type LossOps, type Objective } from './objectives/index';
+import type { DiffAugment } from './diff-augment';
 import { accumulatedBeta, type AdamParams } from './engine/adam';
 
 /** The inputs of one step, drawn by the trainer (seeded, so a resumed run draws the same). */
@@ -28,6 +29,24 @@ export interface StepContext {
   seedDropout(k: number): void;
   /** Seed of the critic penalty's random numbers at critic update `k`. */
   penaltySeed(k: number): number;
+  /** Differentiable augmentation of every critic input (the trainer's `diffAugment`), or none. */
+  readonly augment?: DiffAugment | null;
+  /**
+   * Seed of the augmentation of critic input `part` (0 real, 1 generated, 2 the penalty's) at update
+   * `k` (`k = nCritic`: the generator update).
+   */
+  augmentSeed?(k: number, part: number): number;
+}
+
+/**
+ * The critic's input transform of a step context: DiffAugment with the update's seed, or the
+ * identity. Steps call it on every image they give the critic.
+ */
+export function criticInput<T>(ctx: StepContext, o: LossOps<T>): (x: T, k: number, part: number) => T {
+  const aug = ctx.augment;
+  if (!aug) return (x) => x;
+  if (!ctx.augmentSeed) throw new Error('Expected augmentSeed(k, part) in a step context with augment.');
+  return (x, k, part) => aug.apply(o, x, ctx.augmentSeed!(k, part));
 }
 
 /** Losses of one step (the caller disposes them): the last critic update's, and the generator's. */
@@ -103,7 +122,7 @@ export function trainableVars(m: LayersModel): Variable[] {
  * ```
  */
 export function autodiffUpdate(ctx: StepContext, opt: { generator: Optimizer; discriminator: Optimizer }): StepResult {
-  const o = tfjsOps, obj = ctx.objective;
+  const o = tfjsOps, obj = ctx.objective, A = criticInput(ctx, o);
   const G = (z: Tensor, labels?: Tensor) => ctx.generator.apply(labels ? [z, labels] : z, { training: true }) as Tensor;
   const D = (x: Tensor, labels?: Tensor) => ctx.discriminator.apply(labels ? [x, labels] : x, { training: true }) as Tensor;
   let dLoss: Scalar | undefined, penalty: Scalar | undefined, labels: Tensor2D | undefined, z!: Tensor2D;
@@ -116,9 +135,9 @@ export function autodiffUpdate(ctx: StepContext, opt: { generator: Optimizer; di
     const seed = ctx.penaltySeed(k);
     dLoss = tf.tidy(() => opt.discriminator.minimize(() => {
       const fake = G(z, b.labels);
-      const l = obj.discriminatorLoss(o, D(b.real, b.labels), D(fake, b.labels)) as Scalar;
+      const l = obj.discriminatorLoss(o, D(A(b.real, k, 0), b.labels), D(A(fake, k, 1), b.labels)) as Scalar;
       if (!obj.penalty) return l;
-      const p = obj.penalty.value(o, (x) => D(x, b.labels), b.real, fake, seed) as Scalar;
+      const p = obj.penalty.value(o, (x) => D(A(x, k, 2), b.labels), b.real, fake, seed) as Scalar;
       penalty = tf.keep(p);
       return tf.add(l, tf.mul(p, obj.penalty.weight)) as Scalar;
     }, true, trainableVars(ctx.discriminator)) as Scalar);
@@ -128,7 +147,7 @@ export function autodiffUpdate(ctx: StepContext, opt: { generator: Optimizer; di
   }
   ctx.seedDropout(ctx.nCritic);
   if (ctx.nCritic > 1) { z.dispose(); z = ctx.noise(ctx.nCritic); }
-  const gLoss = tf.tidy(() => opt.generator.minimize(() => obj.generatorLoss(o, D(G(z, labels), labels)) as Scalar,
+  const gLoss = tf.tidy(() => opt.generator.minimize(() => obj.generatorLoss(o, D(A(G(z, labels), ctx.nCritic, 1), labels)) as Scalar,
     true, trainableVars(ctx.generator)) as Scalar);
   z.dispose(); labels?.dispose();
   return penalty ? { dLoss: dLoss!, gLoss, penalty } : { dLoss: dLoss!, gLoss };

@@ -4,6 +4,7 @@
  */
 import type { GanConfig } from '../models/config';
 import { checkOptions, TRAINER_OPTIONS } from '../options';
+import { parseDiffAugmentPolicy } from './diff-augment';
 import type { TrainerCallbacks } from './callbacks';
 import { assertObjective, objectiveFor, type Objective, type ObjectiveOptions } from './objectives/index';
 import { resolveLrDecay, type LrDecay } from './schedule';
@@ -45,6 +46,13 @@ export interface TrainerOptions {
   lrDecay?: LrDecay;
   /** EMA decay of generator weights for samples (0 = off, e.g. 0.999). */
   ema?: number;
+  /**
+   * Differentiable augmentation of every critic input (Zhao et al. 2020, DiffAugment): a policy of
+   * `'color'`, `'translation'`, `'cutout'`, comma-separated (the paper's: `'color,translation,cutout'`).
+   * For small datasets, where the critic memorizes the real images. Default `''` (off). See
+   * `lib/train/diff-augment.ts`.
+   */
+  diffAugment?: string;
   /** Seed of noise, batch order and dropout (default 0). */
   seed?: number;
   /** Value range of a plain image tensor (Datasets are [0,1]); detected when omitted. */
@@ -110,7 +118,7 @@ export function resolve(config: GanConfig, o: TrainerOptions): Resolved {
     batchSize: 64, lrG: d.lrG, lrD: d.lrD, beta1: d.beta1, beta2: d.beta2,
     labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
-    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true,
+    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true, diffAugment: '',
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     callbacks: o.callbacks ?? [],
     objective,
@@ -131,6 +139,7 @@ export function resolve(config: GanConfig, o: TrainerOptions): Resolved {
   if (!(r.ema >= 0 && r.ema < 1)) throw new Error(`Expected ema (decay) in [0, 1), 0 = off; got ${r.ema}.`);
   if (r.lrDecay) r.lrDecay = resolveLrDecay(r.lrDecay);
   if (!Number.isInteger(r.seed)) throw new Error(`Expected seed an integer; got ${r.seed}.`);
+  if (r.diffAugment) r.diffAugment = parseDiffAugmentPolicy(r.diffAugment).join(',');
   return r;
 }
 

@@ -22,6 +22,7 @@ import { BatchSource, type TrainData } from './data';
 import { costLedger, type CostLedger } from './ledger';
 import { LiveView } from './live';
 import { mixSeed } from './rng';
+import { diffAugment, type DiffAugment } from './diff-augment';
 import { RunTracker } from './run';
 import { assertObjective, type Objective } from './objectives/index';
 import { autodiffStep, type AutodiffStep, type StepContext, type StepInit, type TrainStep } from './train-step';
@@ -117,6 +118,7 @@ export class GanTrainer {
   private readonly fixedNoise: Tensor2D;
   private readonly fixedLabels: Tensor2D | null;
   private readonly dropoutLayers: { seed?: number }[];
+  private readonly augment: DiffAugment | null;
   private lastCheckpoint: string | null = null;
   private stepFor: Objective;
 
@@ -137,6 +139,7 @@ export class GanTrainer {
       }
     }
     this.callbacks = [...defaultCallbacks(), ...o.callbacks];
+    this.augment = o.diffAugment ? diffAugment(o.diffAugment) : null;
     this.currentObjective = o.objective;
     this.stepFor = o.objective;
     this.trainStep = this.makeStep();
@@ -336,6 +339,8 @@ export class GanTrainer {
       noise: (k) => tf.randomNormal([o.batchSize, this.gan.latentDim], 0, 1, 'float32', mixSeed(o.seed, step, k)) as Tensor2D,
       seedDropout: (k) => this.seedDropout(k),
       penaltySeed: (k) => mixSeed(o.seed, step, k, 0x9b),
+      augment: this.augment,
+      augmentSeed: (k, part) => mixSeed(o.seed, step, k, part, 0xa6),
     };
   }
 

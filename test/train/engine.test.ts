@@ -62,6 +62,8 @@ const cases: [string, GanConfig, TrainerOptions, number][] = [
   ['wganGp (layer norm, n_critic 5, double backward)', wganGp(small), {}, 2],
   ['conditional WGAN-GP', wganGp({ ...small, conditional: { numClasses: 10, embedDim: 4 } }), { nCritic: 2 }, 2],
   ['colour dcgan, 32x32x3', dcgan({ latentDim: 8, imageShape: [32, 32, 3], generator: { widths: [8, 8, 4] }, discriminator: { widths: [4, 8, 8] } }), {}, 2],
+  ['DiffAugment (color, translation, cutout) on a colour dcgan', dcgan({ latentDim: 8, imageShape: [32, 32, 3], generator: { widths: [8, 8, 4] }, discriminator: { widths: [4, 8, 8] } }), { diffAugment: 'color,translation,cutout' }, 3],
+  ['DiffAugment in a WGAN-GP critic (penalty through the transform)', wganGp(small), { nCritic: 2, diffAugment: 'color,translation,cutout' }, 2],
   ['colour conditionalGan, 64x64x3', conditionalGan({ latentDim: 8, imageShape: [64, 64, 3], generator: { widths: [8, 8, 4, 4] }, discriminator: { widths: [4, 4, 8, 8] }, conditional: { numClasses: 10, embedDim: 4 } }), {}, 2],
 ];
 

@@ -26,7 +26,7 @@
 import { tf, type Scalar, type Tensor, type Variable } from '../../backend';
 import { nativeOps, nativeOpsAvailable, portableOps } from '../fast-ops';
 import type { LossOps } from '../objectives/index';
-import type { StepInit, TrainStep } from '../train-step';
+import { criticInput, type StepInit, type TrainStep } from '../train-step';
 import { createAdam } from './adam';
 import { NetProgram, type BnStats } from './layers';
 import { Tape, Unsupported, type Val } from './tape';
@@ -41,6 +41,8 @@ export function tapeOps(t: Tape): LossOps<Val> {
     square: (a) => t.square(a), sqrt: (a) => t.sqrt(a), softplus: (a) => t.softplus(a), relu: (a) => t.relu(a),
     mean: (a) => t.mean(a),
     sumPerSample: (a) => (a.shape.length === 1 ? a : t.sum(a, a.shape.slice(1).map((_, i) => i + 1))),
+    reshape: (a, shape) => t.reshape(a, shape),
+    matMul: (a, b) => t.matMul(a, b),
     constant: (x) => t.leaf(x),
     gradInput: (f, x) => {
       const xl = t.leaf(x.t, true);
@@ -103,6 +105,7 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
     name: opts.portable ? 'native (portable ops)' : 'native',
     run(ctx) {
       let dLoss!: Scalar, gLoss!: Scalar, penalty: Scalar | undefined;
+      const A = criticInput(ctx, ops);
       // Everything the step draws (batches, noise) is made inside this tidy and freed with it.
       tf.tidy(() => {
         let kept: { fake: Val; params: Map<Variable, Val>; stats: BnStats[] } | null = null;
@@ -123,19 +126,20 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
           const dParams = new Map<Variable, Val>(), statsD: BnStats[] = [];
           const pass = { params: dParams, trainable: true, bnStats: statsD };
           const critic = (x: Val) => D.run(tape, labels ? [x, labels] : [x], pass);
+          const realIn = A(real, k, 0), fakeIn = A(fakeD, k, 1);
           let realLogits: Val, fakeLogits: Val;
           if (concatD) {
             const n = real.shape[0];
-            const both = D.run(tape, labels ? [tape.concat([real, fakeD], 0), tape.concat([labels, labels], 0)] : [tape.concat([real, fakeD], 0)],
+            const both = D.run(tape, labels ? [tape.concat([realIn, fakeIn], 0), tape.concat([labels, labels], 0)] : [tape.concat([realIn, fakeIn], 0)],
               { ...pass, segments: [n, fakeD.shape[0]] });
             [realLogits, fakeLogits] = tape.split(both, [n, both.shape[0] - n], 0);
           } else {
-            realLogits = critic(real);
-            fakeLogits = critic(fakeD);
+            realLogits = critic(realIn);
+            fakeLogits = critic(fakeIn);
           }
           let loss = obj.discriminatorLoss(ops, realLogits, fakeLogits);
           if (obj.penalty) {
-            const pv = obj.penalty.value(ops, critic, real, fakeD, ctx.penaltySeed(k));
+            const pv = obj.penalty.value(ops, (x) => critic(A(x, k, 2)), real, fakeD, ctx.penaltySeed(k));
             loss = tape.add(loss, tape.scale(pv, obj.penalty.weight));
             if (k === ctx.nCritic - 1) penalty = tf.keep(pv.t as Scalar);
           }
@@ -152,7 +156,8 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
           kept = { fake: G.run(tape, labels ? [tape.leaf(zg), labels] : [tape.leaf(zg)], { params, trainable: true, bnStats: stats }), params, stats };
         }
         const statsD2: BnStats[] = [];
-        const logits = D.run(tape, labels ? [kept.fake, labels] : [kept.fake], { params: new Map(), trainable: false, bnStats: statsD2 });
+        const fakeIn = A(kept.fake, ctx.nCritic, 1);
+        const logits = D.run(tape, labels ? [fakeIn, labels] : [fakeIn], { params: new Map(), trainable: false, bnStats: statsD2 });
         const lg = obj.generatorLoss(ops, logits);
         adamG.apply(tape.grad(lg, paramVals(G, kept.params)).map((g) => g.t));
         statsD2.forEach((st) => updateMoving(st, 1));

@@ -29,6 +29,8 @@ export const tfjsOps: LossOps<Tensor> = {
   square: (a) => tf.square(a), sqrt: (a) => tf.sqrt(a), softplus: (a) => tf.softplus(a), relu: (a) => tf.relu(a),
   mean: (a) => tf.mean(a),
   sumPerSample: (a) => (a.rank === 1 ? a : tf.sum(a, a.shape.slice(1).map((_, i) => i + 1))),
+  reshape: (a, shape) => tf.reshape(a, shape),
+  matMul: (a, b) => tf.matMul(a, b),
   constant: (t) => t,
   gradInput: (f, x) => {
     ensureZeroGradients();

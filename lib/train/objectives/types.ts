@@ -24,6 +24,10 @@ export interface LossOps<T> {
   mean(a: T): T;
   /** Sum over every axis but the first: `[n, …] → [n]`. */
   sumPerSample(a: T): T;
+  /** The same values in another shape (as many elements). */
+  reshape(a: T, shape: number[]): T;
+  /** Matrix product of `[…, m, k]` and `[…, k, p]` (equal leading batch dimensions, or none). */
+  matMul(a: T, b: T): T;
   /** A constant tensor (no gradient). */
   constant(t: Tensor): T;
   /**
