@@ -8,7 +8,8 @@
  * and a MODEL_CARD.md with data, recipe, steps, compute cost and licence. Reproducing the shipped
  * ones: run the notebook, then this on its run folder (`--quantize uint8`) —
  * `mnist-dcgan`: notebook 03 (strong recipe, `runs/dcgan-strong-mnist-*`); `fashion-dcgan`:
- * notebook 09 (`runs/dcgan-sn-fashion-*`); `mnist-conditional`: notebook 04 (`runs/eval-cdcgan-*`).
+ * notebook 09 (`runs/dcgan-sn-fashion-*`); `mnist-conditional`: notebook 04 (`runs/eval-cdcgan-*`);
+ * `fashion-conditional`: notebook 09 (`runs/cdcgan-sn-fashion-*`).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -39,13 +40,13 @@ function arg(name: string, fallback?: string): string {
  * What real test images reach — the ceiling for generated ones: the share the classifier
  * recognizes at ≥ threshold, and per class the share it assigns to the true class.
  */
-async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.9): Promise<{ share: number; perClass: number[] }> {
+async function realCeiling(dataset: ClassifierDataset, n: number, threshold = 0.9): Promise<{ share: number; perClass: number[]; classNames: string[] }> {
   const clf = await loadClassifier(dataset);
   const data = await loadDataset(dataset, { split: 'test', limit: n });
   const images = data.gather(Array.from({ length: data.size }, (_, i) => i), '[0,1]');
   const { probs, numClasses } = classify(clf, images);
   images.dispose();
-  return { share: confidentShare(probs, numClasses, threshold).share, perClass: classAccuracy(probs, data.labels!, numClasses) };
+  return { share: confidentShare(probs, numClasses, threshold).share, perClass: classAccuracy(probs, data.labels!, numClasses), classNames: data.classNames };
 }
 
 async function main(): Promise<void> {
@@ -72,12 +73,13 @@ async function main(): Promise<void> {
     const ex = await exportGenerator(generator, path.join(tmp, q), { quantize: q });
     const { model } = await loadExport(ex.dir);
     const r = await recognizableShare(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses });
-    // conditional: per requested class, the share the classifier assigns to that class (any confidence)
-    const ev = numClasses ? await evaluateGenerator(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses, diversityPairs: 0 }) : null;
-    const perClass = ev?.perClass.map((c) => c.accuracy);
+    // precision / recall against real training images; conditional: per requested class, the share
+    // the classifier assigns to that class (any confidence)
+    const ev = await evaluateGenerator(model, { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses, diversityPairs: 0 });
+    const perClass = numClasses ? ev.perClass.map((c) => c.accuracy) : undefined;
     model.dispose();
     rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share: r.share, requested: r.requestedShare, perClass,
-      ...(ev ? { precision: ev.scores.precision, recall: ev.scores.recall, baseline: ev.baseline ? { precision: ev.baseline.precision, recall: ev.baseline.recall } : undefined } : {}) });
+      precision: ev.scores.precision, recall: ev.scores.recall, baseline: ev.baseline ? { precision: ev.baseline.precision, recall: ev.baseline.recall } : undefined });
     console.log(`${q}: ${(ex.sizes.weights / 1e6).toFixed(2)} MB, ${(100 * r.share).toFixed(1)}% recognizable`
       + (perClass ? `; requested class per class ${perClass.map((a) => (100 * a).toFixed(0)).join(' ')}%` : ''));
   }
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     ...(chosen.perClass ? [
       `Conditional: for each requested class, the share of its ${Math.round(n / numClasses)} seeded samples the classifier assigns to that class (any confidence), beside the classifier's accuracy on real test images of the class.`, '',
       '| class | requested-class share | real test accuracy |', '| --- | --- | --- |',
-      ...chosen.perClass.map((a, c) => `| ${c} | ${(100 * a).toFixed(1)}% | ${(100 * real.perClass[c]).toFixed(1)}% |`), '',
+      ...chosen.perClass.map((a, c) => `| ${real.classNames[c] ?? c} | ${(100 * a).toFixed(1)}% | ${(100 * real.perClass[c]).toFixed(1)}% |`), '',
     ] : []),
     ...(chosen.recall !== undefined && chosen.baseline ? [
       `Variety: precision ${chosen.precision!.toFixed(3)} and recall ${chosen.recall.toFixed(3)} in the classifier's feature space (k-NN manifolds, Kynkäänniemi et al. 2019), `
