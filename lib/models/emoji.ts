@@ -11,7 +11,10 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * DCGAN at 32x32x3 (G: dense → 4x4x256, three stride-2 transposed convolutions 256 → 128 → 64 with
  * batch norm; D: three stride-2 convolutions 64 → 128 → 256, LeakyReLU 0.2), latent 100. Pass
  * `conditional: { numClasses: 9 }` for the category-conditional model; `imageShape: [64, 64, 3]`
- * for the 64-px images (deeper defaults).
+ * for the 64-px images (deeper defaults). What notebook 08 trains: SNGAN's discriminator
+ * (`emojiGan({ loss: 'hinge', discriminator: { weightNorm: 'spectral' } })`) with
+ * `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet classifier distance 81.3
+ * after 4,000 steps (real images: 4.2), against 159.9 for this preset as is after 3,000.
  *
  * @example
  * ```ts

@@ -8,6 +8,7 @@ describe('notebooks/08-colour-gan.ipynb', () => {
     expect(text).toMatch(/emoji, training split: 288 images of 32x32x3/);
     expect(text).toContain('Smileys & Emotion');
     expect(text).toMatch(/emoji classifier: \d+\.\d% accuracy on held-out emoji/);
+    expect(text).toContain('top: real emoji; bottom: the same through DiffAugment'); // what the critic sees
     expect(text).toMatch(/completed after 8 steps/);
     expect(text).toMatch(/requested category overall: \d+\.\d% of samples \(goal ≥ 60%\)/);
     expect(text).toMatch(/Conditional generator: share of samples the classifier puts in the requested category/);
