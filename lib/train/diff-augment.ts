@@ -133,11 +133,10 @@ export function applyDiffAugment<T>(o: LossOps<T>, x: T, transforms: readonly Di
   if (transforms.includes('cutout')) {
     const mask = new Float32Array(n * h * w * c).fill(1);
     draws.forEach((d, k) => {
-      for (let i = Math.max(0, d.cutY); i < Math.min(h, d.cutY + d.cutSize); i++) {
-        for (let j = Math.max(0, d.cutX); j < Math.min(w, d.cutX + d.cutSize); j++) {
-          mask.fill(0, ((k * h + i) * w + j) * c, ((k * h + i) * w + j + 1) * c);
-        }
-      }
+      const j0 = Math.max(0, d.cutX), j1 = Math.min(w, d.cutX + d.cutSize);
+      if (j1 <= j0) return;
+      // NHWC: a row's pixels j0..j1 (all channels) are one contiguous run
+      for (let i = Math.max(0, d.cutY); i < Math.min(h, d.cutY + d.cutSize); i++) mask.fill(0, ((k * h + i) * w + j0) * c, ((k * h + i) * w + j1) * c);
     });
     y = o.mul(y, o.constant(tf.tensor4d(mask, [n, h, w, c])));
   }
@@ -158,8 +157,9 @@ export function diffAugment(policy = 'color,translation,cutout'): { policy: stri
   return {
     policy: transforms.join(','),
     apply<T>(o: LossOps<T>, x: T, seed: number): T {
-      const [n, h, w] = o.shape(x);
-      if (o.shape(x).length !== 4) throw new Error(`DiffAugment expects images [n, h, w, c]; got shape [${o.shape(x).join(', ')}].`);
+      const shape = o.shape(x);
+      if (shape.length !== 4) throw new Error(`DiffAugment expects images [n, h, w, c]; got shape [${shape.join(', ')}].`);
+      const [n, h, w] = shape;
       return applyDiffAugment(o, x, transforms, diffAugmentDraws(seed, n, h, w));
     },
   };
