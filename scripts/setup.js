@@ -6,7 +6,8 @@
 //
 // Steps: npm dependencies from the lockfile → Python venv with Jupyter → native TensorFlow
 // for @tensorflow/tfjs-node (keep a working binding; else tfjs-node's own download; else
-// libtensorflow from the tensorflow-cpu wheel) → the `ganbook` kernelspec → datasets.
+// libtensorflow from the tensorflow-cpu wheel; a binding built here is patched to pass list
+// attributes, for the fused kernels: scripts/binding-patch.js) → the `ganbook` kernelspec → datasets.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,6 +15,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 const { findPostgresBin, findNginx } = require('./system-tools');
 const { root, venv, venvBin, cacheDir, jupyterEnv } = require('./env');
+const { patchBindingSource, LIST_ATTR_PROBE } = require('./binding-patch');
 
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -101,10 +103,10 @@ function pythonVenv() {
 // ---------------------------------------------------------------- native TensorFlow
 function tfPackageDir(pkg) { return path.join(root, 'node_modules', ...pkg.split('/')); }
 
-/** Loads the binding in a child process; returns {backend, tf} or null with the error text. */
+/** Loads the binding in a child process; returns {backend, tf, lists} (lists: list-valued attributes pass) or {backend: null, error}. */
 function probeBinding(pkg) {
-  const code = `const tf=require(${JSON.stringify(pkg)});`
-    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version}))`;
+  const code = `const tf=require(${JSON.stringify(pkg)});${LIST_ATTR_PROBE}`
+    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists}))`;
   const r = run(process.execPath, ['-e', code], { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeoutMs: 120e3 });
   const line = r.out.split('\n').find((l) => l.startsWith('{"backend"'));
   if (r.ok && line) return { ...JSON.parse(line), error: null };
@@ -206,6 +208,11 @@ function buildBinding(pkg, libDir) {
     fs.symlinkSync(path.join(srcLib, target), path.join(deps, 'lib', name));
   }
   if (main !== 'libtensorflow.so.2') fs.symlinkSync(path.join(srcLib, main), path.join(deps, 'lib', 'libtensorflow.so.2'));
+  try {
+    log(`  ${pkg} binding source: list attributes ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
+  } catch (e) {
+    fail('native TensorFlow', e.message, `reinstall ${pkg} (\`npm ci\`) and rerun \`npm run setup\`.`);
+  }
   const gyp = nodeGyp();
   if (!gyp) fail('native TensorFlow', 'node-gyp not found (it ships with npm)', 'reinstall npm, or `npm i -g node-gyp`, and rerun.');
   const target = bindingPath(pkgDir);
@@ -220,7 +227,10 @@ function buildBinding(pkg, libDir) {
     'install a C++ toolchain (Debian: apt-get install build-essential python3); node-gyp also needs Node headers '
     + '(installed with Node, or downloaded from nodejs.org). Then rerun `npm run setup`.');
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.copyFileSync(path.join(pkgDir, 'build', 'Release', 'tfjs_binding.node'), target);
+  // A new file renamed over the old one: a process that has the old binding loaded keeps its copy.
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.copyFileSync(path.join(pkgDir, 'build', 'Release', 'tfjs_binding.node'), tmp);
+  fs.renameSync(tmp, target);
 }
 
 function tryOwnDownload(pkg) {
@@ -228,7 +238,12 @@ function tryOwnDownload(pkg) {
   const timeoutMs = Number(process.env.GANBOOK_TF_DOWNLOAD_TIMEOUT || 45) * 1000;
   log(`Trying ${pkg}'s own libtensorflow download (timeout ${timeoutMs / 1000} s)...`);
   const r = run(process.execPath, ['scripts/install.js', pkg.endsWith('-gpu') ? 'gpu' : 'cpu', 'download'], { cwd: pkgDir, capture: true, timeoutMs });
-  if (r.ok && probeBinding(pkg).backend === 'tensorflow') return true;
+  const p = r.ok ? probeBinding(pkg) : null;
+  if (p && p.backend === 'tensorflow' && p.lists) return true;
+  if (p && p.backend === 'tensorflow') {
+    console.log(`  \u2022 ${pkg}'s own download works, but its prebuilt binding passes no list attributes (fused kernels); building one instead.`);
+    return false;
+  }
   const why = r.timedOut ? 'timed out' : ((r.out.match(/^.*(error|ENOTFOUND|403|EAI_AGAIN).*$/im) || [`exit ${r.status}`])[0].trim());
   console.log(`  \u2022 ${pkg}'s own download failed (${why.slice(0, 300)}); its CDN has answered 403 since Aug 2026 (tfjs#8742).`);
   return false;
@@ -236,13 +251,18 @@ function tryOwnDownload(pkg) {
 
 function nativeTensorflow(pkg, wheelName) {
   const force = args.has('--rebuild-tf');
+  let stale = false;
   if (!force) {
     const p = probeBinding(pkg);
-    if (p.backend === 'tensorflow') return ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf} (binding loads)`);
+    if (p.backend === 'tensorflow' && p.lists) return ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf} (binding loads)`);
+    // A binding without list attributes (tfjs-node's prebuilt one, or one built before ganbook
+    // patched it) works but cannot run the fused kernels: rebuild it once, patched.
+    stale = p.backend === 'tensorflow';
+    if (stale) log(`${pkg}: the binding loads but passes no list attributes; rebuilding it with them (fused kernels)...`);
   }
   if (process.env.GANBOOK_LIBTENSORFLOW) {
     buildBinding(pkg, path.resolve(process.env.GANBOOK_LIBTENSORFLOW));
-  } else if (force || process.env.GANBOOK_SKIP_TF_DOWNLOAD === '1' || !tryOwnDownload(pkg)) {
+  } else if (force || stale || process.env.GANBOOK_SKIP_TF_DOWNLOAD === '1' || !tryOwnDownload(pkg)) {
     buildBinding(pkg, libtensorflowFromWheel(wheelName));
   }
   const p = probeBinding(pkg);

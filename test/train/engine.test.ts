@@ -60,6 +60,7 @@ const cases: [string, GanConfig, TrainerOptions, number][] = [
   ['least-squares', dcgan({ ...small, loss: 'least-squares' }), {}, 3],
   ['R1 penalty', dcgan(small), { r1Gamma: 10 }, 2],
   ['wganGp (layer norm, n_critic 5, double backward)', wganGp(small), {}, 2],
+  ['WGAN-GP critic without norm (fused conv + bias + leaky ReLU kernels under the double backward)', wganGp({ ...small, discriminator: { ...small.discriminator, norm: 'none' } }), { nCritic: 2 }, 2],
   ['conditional WGAN-GP', wganGp({ ...small, conditional: { numClasses: 10, embedDim: 4 } }), { nCritic: 2 }, 2],
   ['colour dcgan, 32x32x3', dcgan({ latentDim: 8, imageShape: [32, 32, 3], generator: { widths: [8, 8, 4] }, discriminator: { widths: [4, 8, 8] } }), {}, 2],
   ['DiffAugment (color, translation, cutout) on a colour dcgan', dcgan({ latentDim: 8, imageShape: [32, 32, 3], generator: { widths: [8, 8, 4] }, discriminator: { widths: [4, 8, 8] } }), { diffAugment: 'color,translation,cutout' }, 3],

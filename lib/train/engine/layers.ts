@@ -6,6 +6,7 @@
  */
 import { tf, type LayersModel, type Tensor, type Variable } from '../../backend';
 import { Tape, Unsupported, type Val } from './tape';
+import type { FusedActivation } from '../fast-ops';
 
 /** A tfjs layer as the rules see it (config and weights). */
 export type AnyLayer = LayersModel['layers'][number];
@@ -20,6 +21,12 @@ export interface CallContext {
   weight(w: unknown): Val;
   /** Batch-norm statistics of this call (the step applies the moving-average updates). */
   bnStats: BnStats[];
+  /**
+   * The activation layer that follows this one, folded into it by the program (rules with
+   * {@link LayerRule.fusesActivation} only): apply it after the bias, as one fused kernel where
+   * the ops have it. The activation layer itself then passes its input through.
+   */
+  activation?: FusedActivation;
   /**
    * When the input is several calls' batches concatenated on axis 0 (D on `[real; fake]`): their
    * sizes in order. Rules with {@link LayerRule.segments} compute each part as its own call would.
@@ -44,6 +51,11 @@ export interface LayerRule {
   segments?: boolean;
   /** No second-order gradient (batch norm): not usable in a critic with a gradient penalty. */
   firstOrderOnly?: boolean;
+  /**
+   * `apply` honours {@link CallContext.activation}: a ReLU / leaky ReLU layer right after
+   * this one (its only consumer) is computed with it, as conv + bias + activation in one kernel.
+   */
+  fusesActivation?: boolean;
 }
 
 const rules = new Map<string, LayerRule>();
@@ -87,16 +99,42 @@ function checkActivation(l: AnyLayer): void {
   if (!['linear', 'relu', 'tanh', 'sigmoid', 'elu'].includes(a)) throw new Unsupported(`${l.name}: activation "${a}"`);
 }
 
-/** Dense on a rank-2 input: `act(x·W + b)`. Shared by rules of dense-like layers. */
-export function denseForward(t: Tape, x: Val, W: Val, b: Val | null, activation: unknown, where: string): Val {
+/**
+ * The one activation a fused kernel can apply after the bias: the folded-in layer's (when the
+ * layer's own is linear) or the layer's own relu; null when neither fits (two activations, tanh,
+ * sigmoid, elu: computed apart).
+ */
+function fusable(activation: unknown, then?: FusedActivation): FusedActivation | null {
+  const a = String(activation ?? 'linear');
+  if (then) return a === 'linear' ? then : null;
+  return a === 'relu' ? { kind: 'relu', alpha: 0 } : null;
+}
+
+/**
+ * Dense on a rank-2 input: `act(x·W + b)`, then `then` (an activation layer folded in,
+ * {@link CallContext.activation}; three kernels: no fused matmul, see `NativeOps.fusedConv2d`).
+ * Shared by rules of dense-like layers.
+ */
+export function denseForward(t: Tape, x: Val, W: Val, b: Val | null, activation: unknown, where: string, then?: FusedActivation): Val {
   if (x.shape.length !== 2) throw new Unsupported(`${where}: Dense on a rank-${x.shape.length} input`);
   let y = t.matMul(x, W);
   if (b) y = t.biasAdd(y, b);
-  return activate(t, activation, y, where);
+  return applyThen(t, activate(t, activation, y, where), then);
 }
 
-/** Conv2D / Conv2DTranspose (NHWC): `act(conv(x, W) + b)`. Shared by rules of conv-like layers. */
-export function convForward(t: Tape, x: Val, W: Val, b: Val | null, c: { strides: [number, number]; padding: string; transpose: boolean; activation: unknown }, where: string): Val {
+function applyThen(t: Tape, y: Val, then?: FusedActivation): Val {
+  if (!then) return y;
+  return then.kind === 'leakyRelu' ? t.leakyRelu(y, then.alpha) : t.relu(y);
+}
+
+/**
+ * Conv2D / Conv2DTranspose (NHWC): `act(conv(x, W) + b)`, then `then` (an activation layer folded
+ * in, {@link CallContext.activation}). Shared by rules of conv-like layers.
+ */
+export function convForward(t: Tape, x: Val, W: Val, b: Val | null, c: { strides: [number, number]; padding: string; transpose: boolean; activation: unknown }, where: string, then?: FusedActivation): Val {
+  const fuse = fusable(c.activation, then);
+  const pad = c.padding.toLowerCase();
+  if (!c.transpose && b && fuse && (pad === 'same' || pad === 'valid')) return t.convBiasAct(x, W, b, c.strides, c.padding, fuse);
   let y: Val;
   if (c.transpose) {
     const [n, h, w] = x.shape;
@@ -109,7 +147,7 @@ export function convForward(t: Tape, x: Val, W: Val, b: Val | null, c: { strides
     y = t.conv2d(x, W, c.strides, c.padding);
   }
   if (b) y = t.biasAdd(y, b);
-  return activate(t, c.activation, y, where);
+  return applyThen(t, activate(t, c.activation, y, where), then);
 }
 
 /** Checks shared by conv-like layers (NHWC, no dilation, known activation). */
@@ -133,15 +171,15 @@ registerLayerRule('Dense', {
   check: checkActivation,
   apply: (l, [x], ctx) => {
     const c = cfgOf(l);
-    return denseForward(ctx.tape, x, ctx.weight(field(l, 'kernel')), c.useBias === false ? null : ctx.weight(field(l, 'bias')), c.activation, l.name);
+    return denseForward(ctx.tape, x, ctx.weight(field(l, 'kernel')), c.useBias === false ? null : ctx.weight(field(l, 'bias')), c.activation, l.name, ctx.activation);
   },
 });
 
 for (const cls of ['Conv2D', 'Conv2DTranspose']) {
   registerLayerRule(cls, {
-    check: checkConv,
+    check: checkConv, fusesActivation: true,
     apply: (l, [x], ctx) => convForward(ctx.tape, x, ctx.weight(field(l, 'kernel')),
-      cfgOf(l).useBias === false ? null : ctx.weight(field(l, 'bias')), convConfig(l), l.name),
+      cfgOf(l).useBias === false ? null : ctx.weight(field(l, 'bias')), convConfig(l), l.name, ctx.activation),
   });
 }
 
@@ -249,7 +287,24 @@ registerLayerRule('Concatenate', { apply: (l, xs, { tape }) => tape.concat(xs, (
 
 // ---------------------------------------------------------------------------------------------
 
-interface Step { layer: AnyLayer; rule: LayerRule | null; sub: NetProgram | null; inputs: number[]; output: number }
+interface Step {
+  layer: AnyLayer; rule: LayerRule | null; sub: NetProgram | null; inputs: number[]; output: number;
+  /** The activation layer after this one, folded into it (`CallContext.activation`). */
+  fold?: FusedActivation;
+  /** This activation layer was folded into the layer before: its output is its input. */
+  folded?: boolean;
+}
+
+/** An activation layer a conv/dense layer can fold in (one fused kernel), as a {@link FusedActivation}. */
+function foldable(l: AnyLayer): FusedActivation | null {
+  const c = cfgOf(l);
+  switch (l.getClassName()) {
+    case 'LeakyReLU': return { kind: 'leakyRelu', alpha: (c.alpha as number) ?? 0.3 };
+    case 'ReLU': return c.maxValue == null ? { kind: 'relu', alpha: 0 } : null;
+    case 'Activation': return c.activation === 'relu' ? { kind: 'relu', alpha: 0 } : null;
+    default: return null;
+  }
+}
 
 const isModel = (l: AnyLayer): l is LayersModel => Array.isArray((l as unknown as { layers?: unknown }).layers) && Array.isArray((l as unknown as { inputs?: unknown }).inputs);
 
@@ -312,6 +367,24 @@ export class NetProgram {
     }
     this.vars = model.trainableWeights.map((w) => w.read() as Variable);
     this.traits = traits;
+    this.foldActivations();
+  }
+
+  /**
+   * Pairs each conv/dense layer whose only consumer is an activation layer with it, so the two
+   * run as one fused kernel: `(conv → LeakyReLU)` is `act(conv(x) + b)` in one pass over the output.
+   */
+  private foldActivations(): void {
+    const uses = new Map<number, number>([[this.outputId, 1]]);
+    for (const s of this.steps) for (const id of s.inputs) if (s.layer.getClassName() !== 'InputLayer') uses.set(id, (uses.get(id) ?? 0) + 1);
+    for (const s of this.steps) {
+      if (!s.rule?.fusesActivation || uses.get(s.output) !== 1 || String(cfgOf(s.layer).activation ?? 'linear') !== 'linear') continue;
+      const next = this.steps.find((n) => n.inputs.length === 1 && n.inputs[0] === s.output && n.rule && !n.sub);
+      const act = next && foldable(next.layer);
+      if (!next || !act) continue;
+      s.fold = act;
+      next.folded = true;
+    }
   }
 
   /**
@@ -338,6 +411,8 @@ export class NetProgram {
         if (!v) throw new Unsupported(`${this.what}: layer ${s.layer.name} reads a tensor computed outside the model`);
         return v;
       });
+      if (s.folded) { values.set(s.output, ins[0]); continue; }
+      ctx.activation = s.fold;
       values.set(s.output, s.sub ? s.sub.run(tape, ins, pass) : s.rule!.apply(s.layer, ins, ctx));
     }
     const out = values.get(this.outputId);

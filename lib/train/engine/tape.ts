@@ -23,7 +23,7 @@
  * ```
  */
 import { tf, type Tensor } from '../../backend';
-import type { NativeOps } from '../fast-ops';
+import type { FusedActivation, NativeOps } from '../fast-ops';
 
 /** Raised when a network or objective needs something the engine does not implement. */
 export class Unsupported extends Error {
@@ -301,6 +301,27 @@ export class Tape {
   /** Sum over every axis but the last. */
   biasAddGrad(dy: Val): Val {
     return this.rec(this.o.biasAddGrad(dy.t), [dy], (g) => [this.broadcastTo(g, dy.shape)], 'biasAddGrad');
+  }
+
+  /** The gradient of `act` given its output `y` (for (leaky) ReLU with α ≥ 0, `y > 0` exactly where the input is). */
+  private activationGrad(g: Val, y: Val, act: FusedActivation): Val {
+    return act.kind === 'leakyRelu' ? this.leakyReluGrad(g, y, act.alpha) : this.reluGrad(g, y);
+  }
+
+  private activation(x: Val, act: FusedActivation): Val {
+    return act.kind === 'leakyRelu' ? this.leakyRelu(x, act.alpha) : this.relu(x);
+  }
+
+  /** `act(conv2d(x, w) + b)` (NHWC): one fused kernel where the ops have it (`NativeOps.fusedConv2d`), else three. */
+  convBiasAct(x: Val, w: Val, b: Val, strides: [number, number], padding: string, act: FusedActivation): Val {
+    const f = this.o.fusedConv2d;
+    if (!f) return this.activation(this.biasAdd(this.conv2d(x, w, strides, padding), b), act);
+    const y: Val = this.rec(f(x.t, w.t, b.t, strides, padding, act), [x, w, b], (g, n) => {
+      const dz = this.activationGrad(g, y, act);
+      return [n[0] ? this.conv2dBackpropInput(x.shape, w, dz, strides, padding) : null,
+        n[1] ? this.conv2dBackpropFilter(x, w.shape, dz, strides, padding) : null, n[2] ? this.biasAddGrad(dz) : null];
+    }, 'convBiasAct');
+    return y;
   }
 
   /** NHWC convolution. */

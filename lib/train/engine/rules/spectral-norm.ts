@@ -9,7 +9,7 @@ import { SN_EPS, type SpectralNormalization } from '../../../models/layers/spect
 import { checkConv, convConfig, convForward, denseForward, registerLayerRule, type AnyLayer } from '../layers';
 
 registerLayerRule('SpectralNormalization', {
-  perCall: true,
+  perCall: true, fusesActivation: true,
   check: (l) => { const inner = (l as unknown as SpectralNormalization).inner; if (inner.getClassName() !== 'Dense') checkConv(inner); },
   apply: (l, [x], ctx) => {
     const sn = l as unknown as SpectralNormalization, t = ctx.tape;
@@ -25,7 +25,7 @@ registerLayerRule('SpectralNormalization', {
     const sigma = t.sum(t.mul(t.matMul(t.leaf(v), t.reshape(w, [-1, units])), t.leaf(u)), [0, 1]);
     const wsn = t.div(w, sigma);
     const b = c.useBias === false ? null : ctx.weight((inner as unknown as { bias: unknown }).bias);
-    if (inner.getClassName() === 'Dense') return denseForward(t, x, wsn, b, c.activation, l.name);
-    return convForward(t, x, wsn, b, convConfig(inner), l.name);
+    if (inner.getClassName() === 'Dense') return denseForward(t, x, wsn, b, c.activation, l.name, ctx.activation);
+    return convForward(t, x, wsn, b, convConfig(inner), l.name, ctx.activation);
   },
 });

@@ -1,0 +1,93 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tf, type Tensor } from '../../lib/backend';
+import { fusedKernelsAvailable, nativeOps, type FusedActivation, type NativeBackend } from '../../lib/train/fast-ops';
+import { Tape, type Val } from '../../lib/train/engine/tape';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { patchBindingSource, MARKER } = require('../../scripts/binding-patch.js') as { patchBindingSource(f: string): string; MARKER: string };
+
+const root = path.resolve(__dirname, '..', '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-fused-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const maxDiff = (a: Tensor, b: Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+describe('the binding patch (npm run setup)', () => {
+  it('the installed binding passes list-valued attributes: IdentityN with T = [float, int32]', () => {
+    const be = tf.backend() as unknown as NativeBackend, B = be.binding;
+    const a = tf.tensor1d([1.5, -2]), b = tf.tensor1d([7], 'int32');
+    const [x, y] = be.executeMultipleOutputs('IdentityN', [{ name: 'T', type: B.TF_ATTR_TYPE, value: [B.TF_FLOAT, B.TF_INT32] }], [a, b], 2);
+    expect([Array.from(x.dataSync()), Array.from(y.dataSync()), y.dtype]).toEqual([[1.5, -2], [7], 'int32']);
+    tf.dispose([a, b, x, y]);
+  });
+
+  it('patches a pristine source once, recognises its own patch, and names what it cannot find', () => {
+    const installed = fs.readFileSync(path.join(root, 'node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc'), 'utf8');
+    expect(installed).toContain(MARKER);
+    // Undo the patch's two insertions to get tfjs-node's own source back.
+    const pristine = installed
+      .replace(/ {6}\/\/ ganbook: list\(string\)[\s\S]*?break;\n {6}}\n/, '')
+      .replace(/ {6}\/\/ ganbook: list\(type\)[\s\S]*?break;\n {6}}\n/, '');
+    expect(pristine).not.toContain('ganbook');
+    const file = path.join(tmp, 'tfjs_backend.cc');
+    fs.writeFileSync(file, pristine);
+    expect(patchBindingSource(file)).toBe('patched');
+    expect(fs.readFileSync(file, 'utf8')).toBe(installed);
+    expect(patchBindingSource(file)).toBe('already patched');
+    fs.writeFileSync(file, pristine.replace('case TF_ATTR_TYPE: {', 'case TF_ATTR_TYPE_X: {'));
+    expect(() => patchBindingSource(file)).toThrow(/the type attribute case is not where tfjs-node 4.x has it/);
+  });
+});
+
+describe('fused conv + bias + activation (_MklNativeFusedConv2D)', () => {
+  const o = nativeOps();
+  const acts: FusedActivation[] = [{ kind: 'leakyRelu', alpha: 0.2 }, { kind: 'relu', alpha: 0 }];
+  const unfused = (x: Tensor, w: Tensor, b: Tensor, s: [number, number], p: string, a: FusedActivation) => {
+    const z = o.biasAdd(o.conv2d(x, w, s, p), b);
+    return a.kind === 'leakyRelu' ? o.leakyRelu(z, a.alpha) : o.relu(z);
+  };
+
+  it('runs here (the setup-built binding, the CPU build with oneDNN)', () => {
+    expect(fusedKernelsAvailable()).toBe(true);
+    expect(o.fusedConv2d).not.toBeNull();
+  });
+
+  it('gives the unfused kernels\' numbers for each activation, stride and padding', () => {
+    tf.tidy(() => {
+      const x = tf.randomNormal([4, 9, 9, 3], 0, 1, 'float32', 1), w = tf.randomNormal([3, 3, 3, 5], 0, 0.5, 'float32', 2);
+      const b = tf.randomNormal([5], 0, 1, 'float32', 3);
+      for (const a of acts) for (const s of [[1, 1], [2, 2]] as [number, number][]) for (const p of ['same', 'valid']) {
+        const f = o.fusedConv2d!(x, w, b, s, p, a), u = unfused(x, w, b, s, p, a);
+        expect(f.shape, `${a.kind} ${s} ${p}`).toEqual(u.shape);
+        expect(maxDiff(f, u), `${a.kind} ${s} ${p}`).toBeLessThan(1e-5);
+      }
+    });
+  });
+
+  it('on the tape: first- and second-order gradients equal the unfused ops\' (a gradient penalty through it)', () => {
+    tf.tidy(() => {
+      const x0 = tf.randomNormal([3, 8, 8, 2], 0, 1, 'float32', 4), w0 = tf.randomNormal([4, 4, 2, 4], 0, 0.5, 'float32', 5);
+      const b0 = tf.randomNormal([4], 0, 1, 'float32', 6), head = tf.randomNormal([3, 4, 4, 4], 0, 1, 'float32', 7);
+      const run = (fusedOps: boolean, a: FusedActivation) => {
+        const t = new Tape(fusedOps ? o : { ...o, fusedConv2d: null });
+        const x = t.leaf(x0, true), w = t.leaf(w0, true), b = t.leaf(b0, true);
+        const y = t.convBiasAct(x, w, b, [2, 2], 'same', a);
+        const out = t.sum(t.mul(y, t.leaf(head)), [0, 1, 2, 3]);
+        // WGAN-GP's shape: ‖∇x out‖² then its gradient w.r.t. the weights (double backward).
+        const [gx] = t.grad(out, [x], { createGraph: true });
+        const penalty = t.sum(t.square(gx), [0, 1, 2, 3]);
+        const [gw, gb] = t.grad(penalty, [w, b]);
+        const [fw, fb, fx] = t.grad(out, [w, b, x]);
+        t.dispose();
+        return [y, gx, gw, gb, fw, fb, fx].map((v: Val) => v.t);
+      };
+      for (const a of acts) {
+        const f = run(true, a), u = run(false, a);
+        f.forEach((v, i) => expect(maxDiff(v, u[i]) / Math.max(1, tf.max(tf.abs(u[i])).dataSync()[0]), `${a.kind} #${i}`).toBeLessThan(1e-5));
+      }
+    });
+  });
+});
