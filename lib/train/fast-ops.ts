@@ -108,7 +108,7 @@ export function nativeOps() {
     return t;
   };
   const Tshape = type('Tshape', B.TF_INT32);
-  const fused = fusedKernelsAvailable();
+  const fused = fusedKernelsAvailable(), fusedOff = process.env.GANBOOK_FUSED_KERNELS === '0';
   const FUSED_NAME: Record<FusedActivation['kind'], string> = { leakyRelu: 'LeakyRelu', relu: 'Relu' };
   const fusedAttrs = (act: FusedActivation): Attr[] => [int('num_args', 1),
     { name: 'fused_ops', type: B.TF_ATTR_STRING, value: ['BiasAdd', FUSED_NAME[act.kind]] },
@@ -201,6 +201,27 @@ export function nativeOps() {
      */
     fusedConv2d: fused ? (x: Tensor, w: Tensor, b: Tensor, strides: [number, number], padding: string, act: FusedActivation) =>
       one('_MklNativeFusedConv2D', [...convAttrs(strides, padding), ...fusedAttrs(act)], [x, w, b]) : null,
+    /**
+     * Layer norm over the last axis, x̂ = (x − μ)·(σ² + ε)^(−½) per row, as one batch-norm kernel:
+     * the rows of `x` become the channels of an NCHW `[1, rows, c, 1]` tensor, which
+     * `FusedBatchNormV3` normalises each over its c values (Keras 2's fused layer norm did the
+     * same). ~2x faster forward and ~4-15x on the gradient than the broadcasting elementwise
+     * kernels (measured at [128,14,14,64] / [128,7,7,128]). Returns x̂ and the statistics the
+     * gradient needs (biased variance: σ²).
+     */
+    layerNorm: fusedOff ? null : ((x: Tensor, epsilon: number): LayerNormStats => {
+      const c = x.shape[x.shape.length - 1] as number, rows = x.size / c;
+      const out = many('FusedBatchNormV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon), str('data_format', 'NCHW'),
+        bool('is_training', true), flt('exponential_avg_factor', 1)], [one('Reshape', [T, Tshape], [x, shapeT([1, rows, c, 1])]), onesOf(rows), zerosOf(rows), empty(), empty()], 6);
+      return { xhat: one('Reshape', [T, Tshape], [out[0], shapeT(x.shape as number[])]), mean: out[3], variance: out[4], reserve: out[5], epsilon };
+    }) as ((x: Tensor, epsilon: number) => LayerNormStats) | null,
+    /** The input gradient of {@link layerNorm} at `g`: r·(g − mean(g) − x̂·mean(g·x̂)) per row, one kernel. */
+    layerNormGrad: fusedOff ? null : ((g: Tensor, x: Tensor, st: LayerNormStats): Tensor => {
+      const c = x.shape[x.shape.length - 1] as number, rows = x.size / c, s4 = shapeT([1, rows, c, 1]);
+      const [dx] = many('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', st.epsilon), str('data_format', 'NCHW'),
+        bool('is_training', true)], [one('Reshape', [T, Tshape], [g, s4]), one('Reshape', [T, Tshape], [x, s4]), onesOf(rows), st.mean, st.variance, st.reserve], 5);
+      return one('Reshape', [T, Tshape], [dx, shapeT(x.shape as number[])]);
+    }) as ((g: Tensor, x: Tensor, st: LayerNormStats) => Tensor) | null,
     /** TensorFlow resource variables and the fused Adam kernel (see {@link ResourceOps}). */
     resources: {
       variable(initial: Tensor): Tensor {
@@ -233,6 +254,8 @@ export function nativeOps() {
     return t;
   }
   function empty() { return constant('empty', () => tf.tensor1d([], 'float32')); }
+  function onesOf(n: number) { return constant(`ones${n}`, () => tf.ones([n])); }
+  function zerosOf(n: number) { return constant(`zeros${n}`, () => tf.zeros([n])); }
   function axisT(axis: number) { return constant(`i${axis}`, () => tf.scalar(axis, 'int32')); }
 }
 
@@ -248,7 +271,7 @@ let fusedProbe: boolean | null = null;
  * Whether TensorFlow's fused oneDNN conv kernel (conv + bias + activation in one kernel) runs here: the native CPU build (tfjs-node, not -gpu: these kernels are CPU-only), a binding that
  * passes list-valued attributes (`npm run setup` patches it so: `scripts/binding-patch.js`), and
  * oneDNN on (`TF_ENABLE_ONEDNN_OPTS` not 0). Checked once per process by running it on a 1x2x2x1 input
- * against known values. `GANBOOK_FUSED_KERNELS=0` turns them off (the engine
+ * against known values. `GANBOOK_FUSED_KERNELS=0` turns them off (and {@link NativeOps.layerNorm}'s kernel) (the engine
  * then runs conv/matmul, bias and activation as three kernels, as before).
  */
 export function fusedKernelsAvailable(): boolean {
@@ -277,6 +300,9 @@ export function fusedKernelsAvailable(): boolean {
   }
   return fusedProbe;
 }
+
+/** What {@link NativeOps.layerNorm} returns: x̂ and per-row statistics (`[rows]`) for its gradient. */
+export interface LayerNormStats { xhat: Tensor; mean: Tensor; variance: Tensor; reserve: Tensor; epsilon: number }
 
 /** Float32 scalar inputs of TensorFlow's `ResourceApplyAdam` kernel. */
 export interface AdamScalars {
@@ -365,6 +391,8 @@ export function portableOps(): NativeOps {
       return [dx, dScale, dOffset];
     },
     fusedConv2d: null,
+    layerNorm: null,
+    layerNormGrad: null,
     resources: null,
     dispose() { /* nothing kept */ },
   };
