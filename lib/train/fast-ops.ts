@@ -268,11 +268,17 @@ export interface FusedActivation { kind: 'leakyRelu' | 'relu'; alpha: number }
 let fusedProbe: boolean | null = null;
 
 /**
- * Whether TensorFlow's fused oneDNN conv kernel (conv + bias + activation in one kernel) runs here: the native CPU build (tfjs-node, not -gpu: these kernels are CPU-only), a binding that
- * passes list-valued attributes (`npm run setup` patches it so: `scripts/binding-patch.js`), and
- * oneDNN on (`TF_ENABLE_ONEDNN_OPTS` not 0). Checked once per process by running it on a 1x2x2x1 input
- * against known values. `GANBOOK_FUSED_KERNELS=0` turns them off (and {@link NativeOps.layerNorm}'s kernel) (the engine
- * then runs conv/matmul, bias and activation as three kernels, as before).
+ * Whether TensorFlow's fused oneDNN conv kernel (conv + bias + activation in one kernel) runs
+ * here: the native CPU build (tfjs-node, not -gpu: the kernel is CPU-only), a binding that passes
+ * list-valued attributes (`npm run setup` patches it so: `scripts/binding-patch.js`), and oneDNN
+ * on (`TF_ENABLE_ONEDNN_OPTS` not 0). Checked once per process by running it on a 1x2x2x1 input
+ * against known values. `GANBOOK_FUSED_KERNELS=0` turns it off, and {@link NativeOps.layerNorm}'s
+ * kernel with it: the engine then runs conv, bias and activation as three kernels, as before.
+ *
+ * @example
+ * ```ts
+ * fusedKernelsAvailable(); // true after `npm run setup` on a CPU machine
+ * ```
  */
 export function fusedKernelsAvailable(): boolean {
   if (fusedProbe !== null) return fusedProbe;
