@@ -295,7 +295,7 @@ interface Step {
   folded?: boolean;
 }
 
-/** An activation layer a conv/dense layer can fold in (one fused kernel), as a {@link FusedActivation}. */
+/** An activation layer a conv layer can fold in (one fused kernel), as a {@link FusedActivation}. */
 function foldable(l: AnyLayer): FusedActivation | null {
   const c = cfgOf(l);
   switch (l.getClassName()) {
@@ -371,8 +371,8 @@ export class NetProgram {
   }
 
   /**
-   * Pairs each conv/dense layer whose only consumer is an activation layer with it, so the two
-   * run as one fused kernel: `(conv → LeakyReLU)` is `act(conv(x) + b)` in one pass over the output.
+   * Pairs each conv layer (or a rule with {@link LayerRule.fusesActivation}) whose only consumer
+   * is an activation layer with it, so the two run as one fused kernel: `(conv → LeakyReLU)` is `act(conv(x) + b)` in one pass over the output.
    */
   private foldActivations(): void {
     const uses = new Map<number, number>([[this.outputId, 1]]);
