@@ -60,6 +60,19 @@ check('backend in use (lib/backend.ts)', true, () => {
   };
 });
 
+check('fused kernels (training engine)', false, () => {
+  const r = sh(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e',
+    "console.log('fused=' + require('./lib/train/fast-ops').fusedKernelsAvailable())"], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  const on = /fused=true/.test(r.out);
+  const why = process.env.GANBOOK_FUSED_KERNELS === '0' ? 'off: GANBOOK_FUSED_KERNELS=0'
+    : process.env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off: TF_ENABLE_ONEDNN_OPTS=0' : 'the binding passes no list attributes, or this build lacks oneDNN';
+  return {
+    ok: on,
+    detail: on ? 'conv + bias + activation as one oneDNN kernel' : why,
+    fix: 'npm run setup (rebuilds the binding with list attributes; docs/speed.md); training works without them, ~5% slower',
+  };
+});
+
 check('Jupyter (.venv)', true, () => {
   const r = sh(path.join(venvBin, 'jupyter'), ['lab', '--version'], { env: jupyterEnv() });
   return { ok: r.ok, detail: r.ok ? `JupyterLab ${r.stdout.split('\n').pop()}` : 'not installed', fix: 'npm run setup' };
