@@ -205,8 +205,8 @@ export function nativeOps() {
      * Layer norm over the last axis, x̂ = (x − μ)·(σ² + ε)^(−½) per row, as one batch-norm kernel:
      * the rows of `x` become the channels of an NCHW `[1, rows, c, 1]` tensor, which
      * `FusedBatchNormV3` normalises each over its c values (Keras 2's fused layer norm did the
-     * same). ~2x faster forward and ~4-15x on the gradient than the broadcasting elementwise
-     * kernels (measured at [128,14,14,64] / [128,7,7,128]). Returns x̂ and the statistics the
+     * same). ~1.7x faster forward and ~3.5x on the gradient than the broadcasting elementwise
+     * kernels (measured at [128,14,14,64], docs/speed.md). Returns x̂ and the statistics the
      * gradient needs (biased variance: σ²).
      */
     layerNorm: fusedOff ? null : ((x: Tensor, epsilon: number): LayerNormStats => {
@@ -261,8 +261,10 @@ export function nativeOps() {
 
 let resourceCount = 0;
 
-/** The activation a fused kernel applies after its bias (`alpha`: leaky ReLU's negative slope; 0 otherwise). */
-/** (`Tanh` is not among the activations this build's fused conv implements.) */
+/**
+ * The activation a fused kernel applies after its bias (`alpha`: leaky ReLU's negative slope, ≥ 0;
+ * 0 for ReLU). Tanh is not among them: TensorFlow's fused conv does not implement it.
+ */
 export interface FusedActivation { kind: 'leakyRelu' | 'relu'; alpha: number }
 
 let fusedProbe: boolean | null = null;
