@@ -109,11 +109,6 @@ export function nativeOps() {
   };
   const Tshape = type('Tshape', B.TF_INT32);
   const fused = fusedKernelsAvailable(), fusedOff = process.env.GANBOOK_FUSED_KERNELS === '0';
-  const FUSED_NAME: Record<FusedActivation['kind'], string> = { leakyRelu: 'LeakyRelu', relu: 'Relu' };
-  const fusedAttrs = (act: FusedActivation): Attr[] => [int('num_args', 1),
-    { name: 'fused_ops', type: B.TF_ATTR_STRING, value: ['BiasAdd', FUSED_NAME[act.kind]] },
-    { name: 'TArgs', type: B.TF_ATTR_TYPE, value: [B.TF_FLOAT] }, flt('epsilon', 1e-4), flt('leakyrelu_alpha', act.alpha),
-    bool('is_filter_const', false), str('_kernel', 'MklNameChangeOp')];
   const binary = (name: string) => (a: Tensor, b: Tensor) => one(name, [T], [a, b]);
   const unary = (name: string) => (a: Tensor) => one(name, [T], [a]);
 
@@ -200,7 +195,7 @@ export function nativeOps() {
      * (test/train/signals.test.ts failed with it), so dense layers stay on `BatchMatMulV2`.
      */
     fusedConv2d: fused ? (x: Tensor, w: Tensor, b: Tensor, strides: [number, number], padding: string, act: FusedActivation) =>
-      one('_MklNativeFusedConv2D', [...convAttrs(strides, padding), ...fusedAttrs(act)], [x, w, b]) : null,
+      one('_MklNativeFusedConv2D', [...convAttrs(strides, padding), ...fusedConvAttrs(B, act)], [x, w, b]) : null,
     /**
      * Layer norm over the last axis, x̂ = (x − μ)·(σ² + ε)^(−½) per row, as one batch-norm kernel:
      * the rows of `x` become the channels of an NCHW `[1, rows, c, 1]` tensor, which
@@ -267,6 +262,17 @@ let resourceCount = 0;
  */
 export interface FusedActivation { kind: 'leakyRelu' | 'relu'; alpha: number }
 
+const FUSED_NAME: Record<FusedActivation['kind'], string> = { leakyRelu: 'LeakyRelu', relu: 'Relu' };
+
+/** `_MklNativeFusedConv2D`'s attributes beyond a conv's: bias then `act`, float32, oneDNN's kernel label. */
+function fusedConvAttrs(B: Binding, act: FusedActivation): Attr[] {
+  return [{ name: 'num_args', type: B.TF_ATTR_INT, value: 1 },
+    { name: 'fused_ops', type: B.TF_ATTR_STRING, value: ['BiasAdd', FUSED_NAME[act.kind]] },
+    { name: 'TArgs', type: B.TF_ATTR_TYPE, value: [B.TF_FLOAT] }, { name: 'epsilon', type: B.TF_ATTR_FLOAT, value: 1e-4 },
+    { name: 'leakyrelu_alpha', type: B.TF_ATTR_FLOAT, value: act.alpha }, { name: 'is_filter_const', type: B.TF_ATTR_BOOL, value: false },
+    { name: '_kernel', type: B.TF_ATTR_STRING, value: 'MklNameChangeOp' }];
+}
+
 let fusedProbe: boolean | null = null;
 
 /**
@@ -288,18 +294,13 @@ export function fusedKernelsAvailable(): boolean {
   if (process.env.GANBOOK_FUSED_KERNELS === '0' || process.env.TF_ENABLE_ONEDNN_OPTS === '0') return false;
   if (!nativeOpsAvailable() || backendInfo().package.endsWith('-gpu')) return false;
   const be = tf.backend() as unknown as NativeBackend, B = be.binding;
-  const attrs = (extra: Attr[]): Attr[] => [{ name: 'T', type: B.TF_ATTR_TYPE, value: B.TF_FLOAT }, ...extra,
-    { name: 'num_args', type: B.TF_ATTR_INT, value: 1 }, { name: 'fused_ops', type: B.TF_ATTR_STRING, value: ['BiasAdd', 'LeakyRelu'] },
-    { name: 'epsilon', type: B.TF_ATTR_FLOAT, value: 1e-4 },
-    { name: 'leakyrelu_alpha', type: B.TF_ATTR_FLOAT, value: 0.5 }, { name: 'is_filter_const', type: B.TF_ATTR_BOOL, value: false },
-    { name: '_kernel', type: B.TF_ATTR_STRING, value: 'MklNameChangeOp' }];
   try {
     fusedProbe = tf.tidy(() => {
       const x = tf.tensor4d([1, -2, 3, -4], [1, 2, 2, 1]), w = tf.tensor4d([2], [1, 1, 1, 1]), b = tf.tensor1d([1]);
-      const conv = be.executeSingleOutput('_MklNativeFusedConv2D', attrs([
+      const conv = be.executeSingleOutput('_MklNativeFusedConv2D', [{ name: 'T', type: B.TF_ATTR_TYPE, value: B.TF_FLOAT },
         { name: 'strides', type: B.TF_ATTR_INT, value: [1, 1, 1, 1] }, { name: 'padding', type: B.TF_ATTR_STRING, value: 'VALID' },
         { name: 'data_format', type: B.TF_ATTR_STRING, value: 'NHWC' }, { name: 'dilations', type: B.TF_ATTR_INT, value: [1, 1, 1, 1] },
-        { name: 'TArgs', type: B.TF_ATTR_TYPE, value: [B.TF_FLOAT] }]), [x, w, b]);
+        ...fusedConvAttrs(B, { kind: 'leakyRelu', alpha: 0.5 })], [x, w, b]);
       const want = [3, -1.5, 7, -3.5]; // leakyRelu(2x + 1, 0.5)
       return Array.from(conv.dataSync()).every((v, i) => v === want[i]);
     });

@@ -123,8 +123,7 @@ export function denseForward(t: Tape, x: Val, W: Val, b: Val | null, activation:
 }
 
 function applyThen(t: Tape, y: Val, then?: FusedActivation): Val {
-  if (!then) return y;
-  return then.kind === 'leakyRelu' ? t.leakyRelu(y, then.alpha) : t.relu(y);
+  return then ? t.activation(y, then) : y;
 }
 
 /**

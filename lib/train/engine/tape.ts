@@ -324,7 +324,8 @@ export class Tape {
     return act.kind === 'leakyRelu' ? this.leakyReluGrad(g, y, act.alpha) : this.reluGrad(g, y);
   }
 
-  private activation(x: Val, act: FusedActivation): Val {
+  /** `act(x)` as its own kernel: leaky ReLU or ReLU. */
+  activation(x: Val, act: FusedActivation): Val {
     return act.kind === 'leakyRelu' ? this.leakyRelu(x, act.alpha) : this.relu(x);
   }
 
