@@ -16,10 +16,16 @@
  * Usage: npm run gpu-check -- [--allow-missing] [--json] [--batches 64,256] [--steps 10]
  *          [--check-steps 3] [--tol 0.01] [--variants default|all|"A=1;B=2|C=3"] [--profile] [--cpu]
  * `--cpu` also times the native CPU fast step at the same batches (for the GPU/CPU ratio).
+ * `--save-reference FILE` computes the correctness check's CPU losses here (native TensorFlow) and
+ * writes them, without a GPU; `--reference FILE` then uses them instead of computing them on the GPU
+ * machine (where the binding is often not carried and pure-JS steps take minutes). Initial weights,
+ * data and noise come from seeded tfjs-core random ops (JavaScript on every backend), so both
+ * machines start from the same numbers.
  * `--dry-run-on tensorflow` skips WebGPU and runs everything else on that backend: how the
  * script itself is tested on machines without a GPU (test/speed/webgpu.test.ts).
  * Env: GANBOOK_DAWN_OPTIONS, GANBOOK_WEBGPU_FLAGS (see lib/backends/webgpu.ts), VK_DRIVER_FILES.
  */
+import * as fs from 'fs';
 import * as os from 'os';
 
 // Native TensorFlow stays the default backend; webgpu is added next to it.
@@ -28,6 +34,10 @@ delete process.env.GANBOOK_BACKEND;
 interface Args {
   allowMissing: boolean; json: boolean; batches: number[]; steps: number; checkSteps: number; tol: number;
   variants: string; profile: boolean; cpu: boolean;
+  /** Write the CPU reference losses to this file and stop. */
+  saveReference: string | null;
+  /** Read the CPU reference losses from this file (written by `--save-reference`). */
+  reference: string | null;
   /** Test hook: skip WebGPU and treat this backend as the device (exercises the script without a GPU). */
   dryRunOn: string | null;
 }
@@ -41,6 +51,8 @@ function parseArgs(argv: string[]): Args {
     steps: Number(val('--steps', '10')), checkSteps: Number(val('--check-steps', '3')), tol: Number(val('--tol', '0.01')),
     variants: val('--variants', 'all'), profile: has('--profile'), cpu: has('--cpu'),
     dryRunOn: has('--dry-run-on') ? val('--dry-run-on', 'tensorflow') : null,
+    saveReference: has('--save-reference') ? val('--save-reference', '') || null : null,
+    reference: has('--reference') ? val('--reference', '') || null : null,
   };
 }
 
@@ -79,26 +91,6 @@ export async function main(argv: string[]): Promise<number> {
   report.cpuBackend = cpuBackend;
   report.vulkan = vulkanDiagnostics();
 
-  // --- 1. adapter
-  const dev = args.dryRunOn ?? 'webgpu';
-  if (args.dryRunOn) {
-    // Registers the WEBGPU_* flags (the backend itself registers only with navigator.gpu).
-    require('@tensorflow/tfjs-backend-webgpu');
-    report.dryRunOn = args.dryRunOn;
-    say(`gpu-check: DRY RUN on backend "${args.dryRunOn}" (no WebGPU)`);
-  } else try {
-    const info = await enableWebGPU(tf);
-    report.adapter = info.adapter; report.dawnDir = info.dawnDir; report.envFlags = info.flags;
-    say(`gpu-check: adapter ${JSON.stringify(info.adapter)}`);
-  } catch (err) {
-    const msg = (err as Error).message;
-    report.ok = false;
-    report.reason = `no GPU adapter: ${msg}`;
-    console.error(`gpu-check: no GPU adapter — nothing to check on this machine.\n${msg}`);
-    console.log(JSON.stringify(report));
-    return args.allowMissing ? 0 : 2;
-  }
-
   // --- 2. correctness: same weights, data, noise on CPU and on webgpu.
   const B0 = 16;
   tf.setBackend(cpuBackend);
@@ -120,13 +112,50 @@ export async function main(argv: string[]): Promise<number> {
     for (const zd of zData) {
       const z = tf.tensor2d(zd, [B0, 100]);
       const r = fastPortable ? fastPortable.step({ real, z }) : referenceGanStep({ generator: g, discriminator: d }, opt, { real, z });
-      out.push([r.dLoss.dataSync()[0], r.gLoss.dataSync()[0]]);
+      out.push([(await r.dLoss.data())[0], (await r.gLoss.data())[0]]);
       tf.dispose([z, r.dLoss, r.gLoss]);
     }
     tf.dispose([real]); fastPortable?.dispose(); opt.generator.dispose(); opt.discriminator.dispose(); g.dispose(); d.dispose();
     return out;
   };
-  const cpuLosses = await lossesOn(cpuBackend);
+  let cpuLosses: number[][];
+  if (args.reference) {
+    const ref = JSON.parse(fs.readFileSync(args.reference, 'utf8')) as { cpuLosses?: number[][]; batch?: number; cpuBackend?: string };
+    if (!Array.isArray(ref.cpuLosses) || ref.cpuLosses.length !== args.checkSteps || ref.batch !== B0) {
+      throw new Error(`--reference ${args.reference}: expected ${args.checkSteps} steps of losses at batch ${B0} `
+        + `(written by --save-reference with the same --check-steps), got ${JSON.stringify(ref).slice(0, 200)}`);
+    }
+    cpuLosses = ref.cpuLosses;
+    report.referenceFrom = { file: args.reference, backend: ref.cpuBackend };
+  } else {
+    cpuLosses = await lossesOn(cpuBackend);
+  }
+  if (args.saveReference) {
+    fs.writeFileSync(args.saveReference, JSON.stringify({ cpuBackend, batch: B0, checkSteps: args.checkSteps, cpuLosses }));
+    say(`gpu-check: CPU reference losses (${cpuBackend}, ${args.checkSteps} steps) written to ${args.saveReference}`);
+    return 0;
+  }
+
+  // --- 1. adapter
+  const dev = args.dryRunOn ?? 'webgpu';
+  if (args.dryRunOn) {
+    // Registers the WEBGPU_* flags (the backend itself registers only with navigator.gpu).
+    require('@tensorflow/tfjs-backend-webgpu');
+    report.dryRunOn = args.dryRunOn;
+    say(`gpu-check: DRY RUN on backend "${args.dryRunOn}" (no WebGPU)`);
+  } else try {
+    const info = await enableWebGPU(tf);
+    report.adapter = info.adapter; report.dawnDir = info.dawnDir; report.envFlags = info.flags;
+    say(`gpu-check: adapter ${JSON.stringify(info.adapter)}`);
+  } catch (err) {
+    const msg = (err as Error).message;
+    report.ok = false;
+    report.reason = `no GPU adapter: ${msg}`;
+    console.error(`gpu-check: no GPU adapter — nothing to check on this machine.\n${msg}`);
+    console.log(JSON.stringify(report));
+    return args.allowMissing ? 0 : 2;
+  }
+
   const gpuLosses = await lossesOn(dev);
   // The fast step's plan in portable mode (tfjs ops) on the device, same weights and data.
   let portableLosses: number[][] | string;

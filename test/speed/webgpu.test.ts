@@ -1,4 +1,6 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../lib/backend';
@@ -67,6 +69,32 @@ describe('npm run gpu-check', () => {
     expect(report.speed.map((s: { variant: string }) => s.variant)).toEqual(['default', 'fast-step-portable', 'fast-step']);
     expect(report.speed[0].msPerStep).toBeGreaterThan(0);
     expect(report.profile.kernels).toBeGreaterThan(100);
+  });
+
+  it('carries the CPU reference losses in a file: --save-reference here, --reference on the GPU machine', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-ref-'));
+    const file = path.join(dir, 'ref.json');
+    try {
+      const saved = run(['--save-reference', file, '--check-steps', '2']);
+      expect(saved.status, saved.stderr.slice(-500)).toBe(0);
+      const ref = JSON.parse(fs.readFileSync(file, 'utf8'));
+      expect(ref).toMatchObject({ cpuBackend: 'tensorflow', batch: 16, checkSteps: 2 });
+      expect(ref.cpuLosses).toHaveLength(2);
+      // Non-saturating losses of an untrained DCGAN: D ≈ 2·ln 2, G ≈ ln 2.
+      expect(ref.cpuLosses[0][0]).toBeCloseTo(2 * Math.LN2, 0);
+      expect(ref.cpuLosses[0][1]).toBeCloseTo(Math.LN2, 0);
+      const used = run(['--dry-run-on', 'tensorflow', '--reference', file, '--check-steps', '2', '--batches', '4', '--steps', '1', '--variants', 'default', '--json']);
+      expect(used.status, used.stderr.slice(-500)).toBe(0);
+      const report = JSON.parse(used.stdout.trim().split('\n').pop()!);
+      expect(report.referenceFrom).toEqual({ file, backend: 'tensorflow' });
+      expect(report.correctness.cpuLosses).toEqual(ref.cpuLosses);
+      expect(report.correctness.maxAbsDiff).toBe(0);
+      const mismatch = run(['--dry-run-on', 'tensorflow', '--reference', file, '--check-steps', '3', '--steps', '1']);
+      expect(mismatch.status).toBe(1);
+      expect(mismatch.stderr).toMatch(/expected 3 steps of losses at batch 16 \(written by --save-reference/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(noGpu)('exits 0 with --allow-missing', () => {
