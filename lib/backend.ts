@@ -21,6 +21,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as TfNode from '@tensorflow/tfjs-node';
+import { tfConfigFromEnv, tfConfigHex } from './tf-config';
 
 /** The TensorFlow.js namespace, including the `tf.node` helpers of the native build. */
 export type Tf = typeof TfNode;
@@ -66,6 +67,9 @@ function gpuBuildProvisioned(): boolean {
 }
 
 function loadNative(pkg: string): Tf {
+  // TensorFlow's context options (thread spinning off, thread counts), read by ganbook's patched
+  // binding when it creates the context: lib/tf-config.ts.
+  process.env.GANBOOK_TF_CONFIG ??= tfConfigHex(tfConfigFromEnv());
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require(pkg) as Tf;

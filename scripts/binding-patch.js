@@ -6,7 +6,13 @@
 // matmul + bias + activation in one oneDNN primitive, `fused_ops` and `TArgs`), which ganbook's
 // native engine uses (lib/train/fast-ops.ts). The patch adds one array branch to each case, using
 // TensorFlow's C API (`TFE_OpSetAttrStringList`, `TFE_OpSetAttrTypeList`); single values behave as
-// before. Idempotent: a patched file is recognised by its marker and left alone.
+// before.
+//
+// A second patch lets ganbook configure TensorFlow's eager context: when GANBOOK_TF_CONFIG holds
+// a hex-encoded serialized `tensorflow.ConfigProto` (lib/backend.ts writes it before loading the
+// binding: thread spinning off by default, thread counts), the context is created with it
+// (`TFE_ContextOptionsSetConfig`); a value that is not one makes the binding fail to load with a
+// message naming the variable. Idempotent: each patch is recognised by its marker and left alone.
 'use strict';
 const fs = require('fs');
 
@@ -58,6 +64,29 @@ const TYPE_LIST = `    case TF_ATTR_TYPE: {
       }
       TF_DataType tf_data_type;`;
 
+const CONFIG_MARKER = 'ganbook: context config';
+const CONTEXT_CASE = `  TFE_ContextOptions *tfe_options = TFE_NewContextOptions();
+  tfe_context_ = TFE_NewContext(tfe_options, tf_status.status);`;
+const CONTEXT_CONFIG = `  TFE_ContextOptions *tfe_options = TFE_NewContextOptions();
+  // ${CONFIG_MARKER}: GANBOOK_TF_CONFIG, a hex-encoded serialized tensorflow.ConfigProto.
+  if (const char *config_hex = getenv("GANBOOK_TF_CONFIG")) {
+    std::string config_bytes;
+    size_t config_len = strlen(config_hex);
+    bool config_ok = config_len % 2 == 0;
+    for (size_t i = 0; config_ok && i < config_len; i += 2) {
+      config_ok = isxdigit(static_cast<unsigned char>(config_hex[i])) && isxdigit(static_cast<unsigned char>(config_hex[i + 1]));
+      if (config_ok) config_bytes.push_back(static_cast<char>(std::stoi(std::string(config_hex + i, 2), nullptr, 16)));
+    }
+    if (config_ok) TFE_ContextOptionsSetConfig(tfe_options, config_bytes.data(), config_bytes.size(), tf_status.status);
+    if (!config_ok || TF_GetCode(tf_status.status) != TF_OK) {
+      TFE_DeleteContextOptions(tfe_options);
+      NAPI_THROW_ERROR(env, "GANBOOK_TF_CONFIG is not a hex-encoded serialized tensorflow.ConfigProto (%s); unset it.",
+                       config_ok ? TF_Message(tf_status.status) : "not hex");
+      return;
+    }
+  }
+  tfe_context_ = TFE_NewContext(tfe_options, tf_status.status);`;
+
 /**
  * Patches `file` (tfjs-node's binding/tfjs_backend.cc) in place. Returns 'patched' or
  * 'already patched'; throws when the source does not look like the version this patch was
@@ -65,12 +94,19 @@ const TYPE_LIST = `    case TF_ATTR_TYPE: {
  */
 function patchBindingSource(file) {
   let src = fs.readFileSync(file, 'utf8');
-  if (src.includes(MARKER)) return 'already patched';
-  for (const [what, needle] of [['the string attribute case', STRING_CASE], ['the type attribute case', TYPE_CASE]]) {
-    if (!src.includes(needle)) throw new Error(`${file}: ${what} is not where tfjs-node 4.x has it; cannot add list attributes.`);
+  const lists = !src.includes(MARKER), config = !src.includes(CONFIG_MARKER);
+  if (!lists && !config) return 'already patched';
+  const needles = [];
+  if (lists) needles.push(['the string attribute case', STRING_CASE, 'list attributes'], ['the type attribute case', TYPE_CASE, 'list attributes']);
+  if (config) needles.push(['the context creation', CONTEXT_CASE, 'the context config']);
+  for (const [what, needle, feature] of needles) {
+    if (!src.includes(needle)) throw new Error(`${file}: ${what} is not where tfjs-node 4.x has it; cannot add ${feature}.`);
   }
-  src = src.replace(STRING_CASE, STRING_LIST).replace(TYPE_CASE, TYPE_LIST);
-  if (!/#include <vector>/.test(src)) src = src.replace('#include <set>', '#include <set>\n#include <vector>');
+  if (lists) src = src.replace(STRING_CASE, STRING_LIST).replace(TYPE_CASE, TYPE_LIST);
+  if (config) src = src.replace(CONTEXT_CASE, CONTEXT_CONFIG);
+  for (const h of ['vector', 'string', 'cctype', 'cstdlib']) {
+    if (!new RegExp(`#include <${h}>`).test(src)) src = src.replace('#include <set>', `#include <set>\n#include <${h}>`);
+  }
   fs.writeFileSync(file, src);
   return 'patched';
 }
@@ -82,4 +118,12 @@ function patchBindingSource(file) {
 const LIST_ATTR_PROBE = 'let lists=false;try{const b=tf.backend(),x=tf.scalar(1);'
   + "b.executeMultipleOutputs('IdentityN',[{name:'T',type:b.binding.TF_ATTR_TYPE,value:[b.binding.TF_FLOAT]}],[x],1);lists=true}catch(e){}";
 
-module.exports = { patchBindingSource, LIST_ATTR_PROBE, MARKER };
+/**
+ * Environment for a probe process that tells whether the loaded binding reads GANBOOK_TF_CONFIG:
+ * a value that is not hex makes a patched binding fail to load with CONFIG_PROBE_ERROR in its
+ * message, while an unpatched one ignores it.
+ */
+const CONFIG_PROBE_ENV = { GANBOOK_TF_CONFIG: 'not-hex' };
+const CONFIG_PROBE_ERROR = 'GANBOOK_TF_CONFIG is not a hex-encoded serialized tensorflow.ConfigProto';
+
+module.exports = { patchBindingSource, LIST_ATTR_PROBE, MARKER, CONFIG_MARKER, CONFIG_PROBE_ENV, CONFIG_PROBE_ERROR };

@@ -73,6 +73,20 @@ check('fused kernels (training engine)', false, () => {
   };
 });
 
+check('TensorFlow context config (thread spinning)', false, () => {
+  const { CONFIG_PROBE_ENV, CONFIG_PROBE_ERROR } = require('./binding-patch');
+  // A binding built with ganbook's patch refuses a GANBOOK_TF_CONFIG that is not hex.
+  const r = sh(process.execPath, ['-e', "require('@tensorflow/tfjs-node').tensor([1]).dataSync()"],
+    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', ...CONFIG_PROBE_ENV } });
+  const reads = r.out.includes(CONFIG_PROBE_ERROR);
+  const spin = process.env.GANBOOK_THREAD_SPINNING === '1';
+  return {
+    ok: reads,
+    detail: !reads ? 'the binding does not read GANBOOK_TF_CONFIG' : spin ? 'spinning on (GANBOOK_THREAD_SPINNING=1)' : 'spinning off (GANBOOK_THREAD_SPINNING=1 turns it on)',
+    fix: 'npm run setup (rebuilds the binding with the context config; docs/speed.md); training works without it',
+  };
+});
+
 check('Jupyter (.venv)', true, () => {
   const r = sh(path.join(venvBin, 'jupyter'), ['lab', '--version'], { env: jupyterEnv() });
   return { ok: r.ok, detail: r.ok ? `JupyterLab ${r.stdout.split('\n').pop()}` : 'not installed', fix: 'npm run setup' };

@@ -15,7 +15,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 const { findPostgresBin, findNginx } = require('./system-tools');
 const { root, venv, venvBin, cacheDir, jupyterEnv } = require('./env');
-const { patchBindingSource, LIST_ATTR_PROBE } = require('./binding-patch');
+const { patchBindingSource, LIST_ATTR_PROBE, CONFIG_PROBE_ENV, CONFIG_PROBE_ERROR } = require('./binding-patch');
 
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -109,8 +109,12 @@ function probeBinding(pkg) {
     + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists}))`;
   const r = run(process.execPath, ['-e', code], { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeoutMs: 120e3 });
   const line = r.out.split('\n').find((l) => l.startsWith('{"backend"'));
-  if (r.ok && line) return { ...JSON.parse(line), error: null };
-  return { backend: null, error: r.out.trim().split('\n').slice(-6).join('\n') };
+  if (!r.ok || !line) return { backend: null, error: r.out.trim().split('\n').slice(-6).join('\n') };
+  // Does it read GANBOOK_TF_CONFIG (ganbook's context config: thread spinning)? A patched binding
+  // refuses a value that is not hex; an unpatched one ignores it.
+  const c = run(process.execPath, ['-e', `require(${JSON.stringify(pkg)}).tensor([1]).dataSync()`],
+    { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', ...CONFIG_PROBE_ENV }, timeoutMs: 120e3 });
+  return { ...JSON.parse(line), config: c.out.includes(CONFIG_PROBE_ERROR), error: null };
 }
 
 function bindingPath(pkgDir) {
@@ -209,7 +213,7 @@ function buildBinding(pkg, libDir) {
   }
   if (main !== 'libtensorflow.so.2') fs.symlinkSync(path.join(srcLib, main), path.join(deps, 'lib', 'libtensorflow.so.2'));
   try {
-    log(`  ${pkg} binding source: list attributes ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
+    log(`  ${pkg} binding source: list attributes and context config ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
   } catch (e) {
     fail('native TensorFlow', e.message, `reinstall ${pkg} (\`npm ci\`) and rerun \`npm run setup\`.`);
   }
@@ -239,9 +243,9 @@ function tryOwnDownload(pkg) {
   log(`Trying ${pkg}'s own libtensorflow download (timeout ${timeoutMs / 1000} s)...`);
   const r = run(process.execPath, ['scripts/install.js', pkg.endsWith('-gpu') ? 'gpu' : 'cpu', 'download'], { cwd: pkgDir, capture: true, timeoutMs });
   const p = r.ok ? probeBinding(pkg) : null;
-  if (p && p.backend === 'tensorflow' && p.lists) return true;
+  if (p && p.backend === 'tensorflow' && p.lists && p.config) return true;
   if (p && p.backend === 'tensorflow') {
-    console.log(`  \u2022 ${pkg}'s own download works, but its prebuilt binding passes no list attributes (fused kernels); building one instead.`);
+    console.log(`  \u2022 ${pkg}'s own download works, but its prebuilt binding lacks ganbook's patch (fused kernels, thread spinning); building one instead.`);
     return false;
   }
   const why = r.timedOut ? 'timed out' : ((r.out.match(/^.*(error|ENOTFOUND|403|EAI_AGAIN).*$/im) || [`exit ${r.status}`])[0].trim());
@@ -254,11 +258,12 @@ function nativeTensorflow(pkg, wheelName) {
   let stale = false;
   if (!force) {
     const p = probeBinding(pkg);
-    if (p.backend === 'tensorflow' && p.lists) return ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf} (binding loads)`);
-    // A binding without list attributes (tfjs-node's prebuilt one, or one built before ganbook
-    // patched it) works but cannot run the fused kernels: rebuild it once, patched.
+    if (p.backend === 'tensorflow' && p.lists && p.config) return ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf} (binding loads)`);
+    // A binding without list attributes or the context config (tfjs-node's prebuilt one, or one
+    // built before ganbook patched it) works but cannot run the fused kernels or turn thread
+    // spinning off: rebuild it once, patched.
     stale = p.backend === 'tensorflow';
-    if (stale) log(`${pkg}: the binding loads but passes no list attributes; rebuilding it with them (fused kernels)...`);
+    if (stale) log(`${pkg}: the binding loads but lacks ganbook's patch (${[!p.lists && 'list attributes: fused kernels', !p.config && 'context config: thread spinning'].filter(Boolean).join('; ')}); rebuilding it...`);
   }
   if (process.env.GANBOOK_LIBTENSORFLOW) {
     buildBinding(pkg, path.resolve(process.env.GANBOOK_LIBTENSORFLOW));

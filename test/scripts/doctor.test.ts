@@ -15,6 +15,7 @@ describe('npm run doctor', () => {
     expect(byItem['native TensorFlow (tfjs-node)'].detail).toMatch(/backend tensorflow, libtensorflow 2\.\d+/);
     expect(byItem['backend in use (lib/backend.ts)'].detail).toMatch(/^tensorflow via @tensorflow\/tfjs-node/);
     expect(byItem['fused kernels (training engine)']).toMatchObject({ ok: true, detail: 'conv + bias + activation as one oneDNN kernel' });
+    expect(byItem['TensorFlow context config (thread spinning)']).toMatchObject({ ok: true, detail: 'spinning off (GANBOOK_THREAD_SPINNING=1 turns it on)' });
     expect(byItem['ganbook kernelspec'].detail).toBe(path.join('kernel', 'jupyter', 'kernels', 'ganbook'));
     // what npm run setup provides for the shared-study and replica tests
     expect(byItem['SQLite study storage (better-sqlite3)'].detail).toMatch(/^SQLite 3\.\d+/);

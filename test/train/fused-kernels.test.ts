@@ -27,10 +27,12 @@ describe('the binding patch (npm run setup)', () => {
   it('patches a pristine source once, recognises its own patch, and names what it cannot find', () => {
     const installed = fs.readFileSync(path.join(root, 'node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc'), 'utf8');
     expect(installed).toContain(MARKER);
-    // Undo the patch's two insertions to get tfjs-node's own source back.
+    // Undo the patch's insertions to get tfjs-node's own source back.
     const pristine = installed
       .replace(/ {6}\/\/ ganbook: list\(string\)[\s\S]*?break;\n {6}}\n/, '')
-      .replace(/ {6}\/\/ ganbook: list\(type\)[\s\S]*?break;\n {6}}\n/, '');
+      .replace(/ {6}\/\/ ganbook: list\(type\)[\s\S]*?break;\n {6}}\n/, '')
+      .replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '')
+      .replace('#include <cstdlib>\n', '').replace('#include <cctype>\n', '');
     expect(pristine).not.toContain('ganbook');
     const file = path.join(tmp, 'tfjs_backend.cc');
     fs.writeFileSync(file, pristine);
@@ -39,6 +41,13 @@ describe('the binding patch (npm run setup)', () => {
     expect(patchBindingSource(file)).toBe('already patched');
     fs.writeFileSync(file, pristine.replace('case TF_ATTR_TYPE: {', 'case TF_ATTR_TYPE_X: {'));
     expect(() => patchBindingSource(file)).toThrow(/the type attribute case is not where tfjs-node 4.x has it/);
+    fs.writeFileSync(file, pristine.replace('tfe_context_ = TFE_NewContext(', 'tfe_context_ = TFE_NewContextX('));
+    expect(() => patchBindingSource(file)).toThrow(/the context creation is not where tfjs-node 4.x has it; cannot add the context config/);
+    // A source patched before the context config existed gets only that part.
+    const listsOnly = installed.replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '');
+    fs.writeFileSync(file, listsOnly);
+    expect(patchBindingSource(file)).toBe('patched');
+    expect(fs.readFileSync(file, 'utf8')).toBe(installed);
   });
 });
 
