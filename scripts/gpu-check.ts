@@ -1,9 +1,9 @@
 /**
  * `npm run gpu-check`: one prepared script for a machine with a GPU (WebGPU through Dawn).
  *
- * 1. reports the platform, the Vulkan pieces it finds and the WebGPU adapter;
- * 2. correctness: the reference DCGAN step (same initial weights, same data and noise) for a few
+ * 1. correctness: the reference DCGAN step (same initial weights, same data and noise) for a few
  *    steps on the native CPU backend and on webgpu; the losses must agree within `--tol`;
+ * 2. reports the platform, the Vulkan pieces it finds and the WebGPU adapter;
  * 3. speed: ms/step of the reference step on webgpu at each `--batches` size, for each flag
  *    variant (tfjs WebGPU flags; `--variants` picks a preset list or `NAME=v;NAME=v|...`), and of
  *    the fast step's plan written with tfjs ops (`createFastGanStep(..., { portable: true })`);
@@ -91,7 +91,8 @@ export async function main(argv: string[]): Promise<number> {
   report.cpuBackend = cpuBackend;
   report.vulkan = vulkanDiagnostics();
 
-  // --- 2. correctness: same weights, data, noise on CPU and on webgpu.
+  // --- 1. correctness, CPU side: the same weights, data and noise for the CPU and the device; the
+  // CPU's losses (computed here or read from --reference).
   const B0 = 16;
   tf.setBackend(cpuBackend);
   const init = referenceDcgan({ seed: 7 });
@@ -136,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  // --- 1. adapter
+  // --- 2. adapter
   const dev = args.dryRunOn ?? 'webgpu';
   if (args.dryRunOn) {
     // Registers the WEBGPU_* flags (the backend itself registers only with navigator.gpu).
@@ -156,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     return args.allowMissing ? 0 : 2;
   }
 
+  // --- correctness, device side.
   const gpuLosses = await lossesOn(dev);
   // The fast step's plan in portable mode (tfjs ops) on the device, same weights and data.
   let portableLosses: number[][] | string;
