@@ -67,9 +67,6 @@ function gpuBuildProvisioned(): boolean {
 }
 
 function loadNative(pkg: string): Tf {
-  // TensorFlow's context options (thread spinning off, thread counts), read by ganbook's patched
-  // binding when it creates the context: lib/tf-config.ts.
-  process.env.GANBOOK_TF_CONFIG ??= tfConfigHex(tfConfigFromEnv());
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require(pkg) as Tf;
@@ -121,6 +118,10 @@ function pick(requested: BackendChoice): { tf: Tf; pkg: string } {
 }
 
 const requested = requestedBackend();
+// TensorFlow's context options (thread spinning off, thread counts), read by ganbook's patched
+// binding when it creates the context (lib/tf-config.ts). A bad GANBOOK_THREAD_SPINNING /
+// GANBOOK_*_OP_THREADS throws here, by name, like a bad GANBOOK_BACKEND.
+process.env.GANBOOK_TF_CONFIG ??= tfConfigHex(tfConfigFromEnv());
 const picked = pick(requested);
 
 /** The TensorFlow.js namespace every ganbook module uses. */

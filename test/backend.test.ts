@@ -73,6 +73,14 @@ describe('TensorFlow context config (lib/tf-config, GANBOOK_TF_CONFIG through th
     expect(seven.threads - one.threads).toBe(6);
   });
 
+  it('a bad GANBOOK_THREAD_SPINNING stops the import with its name, like a bad GANBOOK_BACKEND', () => {
+    const env: Record<string, string | undefined> = { ...process.env, GANBOOK_THREAD_SPINNING: 'off' };
+    delete env.GANBOOK_TF_CONFIG;
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', "require('./lib/backend')"], { cwd: root, encoding: 'utf8', env });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('GANBOOK_THREAD_SPINNING must be 0 or 1; got "off".');
+  });
+
   it('a GANBOOK_TF_CONFIG that is not a ConfigProto is refused with a message naming it', () => {
     const r = child({ GANBOOK_TF_CONFIG: 'zz' });
     expect(r.backend).toBe('cpu');
