@@ -15,6 +15,7 @@
 // message naming the variable. Idempotent: each patch is recognised by its marker and left alone.
 'use strict';
 const fs = require('fs');
+const { spawnSync } = require('child_process');
 
 const MARKER = 'ganbook: list(string) attributes';
 
@@ -119,11 +120,15 @@ const LIST_ATTR_PROBE = 'let lists=false;try{const b=tf.backend(),x=tf.scalar(1)
   + "b.executeMultipleOutputs('IdentityN',[{name:'T',type:b.binding.TF_ATTR_TYPE,value:[b.binding.TF_FLOAT]}],[x],1);lists=true}catch(e){}";
 
 /**
- * Environment for a probe process that tells whether the loaded binding reads GANBOOK_TF_CONFIG:
- * a value that is not hex makes a patched binding fail to load with CONFIG_PROBE_ERROR in its
- * message, while an unpatched one ignores it.
+ * Whether `pkg`'s installed binding reads GANBOOK_TF_CONFIG (the context-config patch), asked of
+ * a child process (`cwd`: where `pkg` resolves): a patched binding refuses a value that is not hex
+ * with CONFIG_PROBE_ERROR in its message (tfjs then warns and falls back), an unpatched one ignores it.
  */
-const CONFIG_PROBE_ENV = { GANBOOK_TF_CONFIG: 'not-hex' };
+function bindingReadsConfig(pkg, cwd) {
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(pkg)}).tensor([1]).dataSync()`],
+    { cwd, encoding: 'utf8', timeout: 120e3, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', GANBOOK_TF_CONFIG: 'not-hex' } });
+  return `${r.stdout || ''}${r.stderr || ''}`.includes(CONFIG_PROBE_ERROR);
+}
 const CONFIG_PROBE_ERROR = 'GANBOOK_TF_CONFIG is not a hex-encoded serialized tensorflow.ConfigProto';
 
-module.exports = { patchBindingSource, LIST_ATTR_PROBE, MARKER, CONFIG_MARKER, CONFIG_PROBE_ENV, CONFIG_PROBE_ERROR };
+module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, MARKER, CONFIG_MARKER };

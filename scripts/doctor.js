@@ -74,11 +74,7 @@ check('fused kernels (training engine)', false, () => {
 });
 
 check('TensorFlow context config (thread spinning)', false, () => {
-  const { CONFIG_PROBE_ENV, CONFIG_PROBE_ERROR } = require('./binding-patch');
-  // A binding built with ganbook's patch refuses a GANBOOK_TF_CONFIG that is not hex.
-  const r = sh(process.execPath, ['-e', "require('@tensorflow/tfjs-node').tensor([1]).dataSync()"],
-    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', ...CONFIG_PROBE_ENV } });
-  const reads = r.out.includes(CONFIG_PROBE_ERROR);
+  const reads = require('./binding-patch').bindingReadsConfig('@tensorflow/tfjs-node', root);
   const spin = process.env.GANBOOK_THREAD_SPINNING === '1';
   return {
     ok: reads,

@@ -2,11 +2,12 @@
 # Runs on the GPU machine from the repository root, with .gpu/ and .gl/ made by scripts/gpu-pack.sh;
 # writes torch.jsonl (PyTorch CUDA and CPU anchors) and gpu-check.json under $OUT (or ./gpu-out).
 OUT=${OUT:-$PWD/gpu-out}; mkdir -p "$OUT"
+export G=/tmp/g
 # One prepared GPU check (issue 14, requirement 8): PyTorch CUDA anchor, then gpu-check on WebGPU.
-G=/tmp/g; mkdir -p $G/bin $G/node_modules/webgpu/dist/linux-x64
+mkdir -p $G/bin $G/node_modules/webgpu/dist/linux-x64
 python3 - <<'PY'
-import lzma, shutil
-for s, d in [('.gpu/node.xz', '/tmp/g/bin/node'), ('.gpu/dawn.node.xz', '/tmp/g/node_modules/webgpu/dist/linux-x64/dawn.node')]:
+import lzma, os, shutil
+for s, d in [('.gpu/node.xz', os.environ["G"] + "/bin/node"), ('.gpu/dawn.node.xz', os.environ["G"] + "/node_modules/webgpu/dist/linux-x64/dawn.node")]:
     with lzma.open(s) as f, open(d, 'wb') as o: shutil.copyfileobj(f, o)
 PY
 chmod +x $G/bin/node; cp .gpu/webgpu-package.json $G/node_modules/webgpu/package.json; cp .gpu/gpu-check.js .gpu/ref.json $G/

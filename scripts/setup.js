@@ -15,7 +15,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 const { findPostgresBin, findNginx } = require('./system-tools');
 const { root, venv, venvBin, cacheDir, jupyterEnv } = require('./env');
-const { patchBindingSource, LIST_ATTR_PROBE, CONFIG_PROBE_ENV, CONFIG_PROBE_ERROR } = require('./binding-patch');
+const { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE } = require('./binding-patch');
 
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -110,11 +110,8 @@ function probeBinding(pkg) {
   const r = run(process.execPath, ['-e', code], { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeoutMs: 120e3 });
   const line = r.out.split('\n').find((l) => l.startsWith('{"backend"'));
   if (!r.ok || !line) return { backend: null, error: r.out.trim().split('\n').slice(-6).join('\n') };
-  // Does it read GANBOOK_TF_CONFIG (ganbook's context config: thread spinning)? A patched binding
-  // refuses a value that is not hex; an unpatched one ignores it.
-  const c = run(process.execPath, ['-e', `require(${JSON.stringify(pkg)}).tensor([1]).dataSync()`],
-    { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', ...CONFIG_PROBE_ENV }, timeoutMs: 120e3 });
-  return { ...JSON.parse(line), config: c.out.includes(CONFIG_PROBE_ERROR), error: null };
+  // Does it read GANBOOK_TF_CONFIG (ganbook's context config: thread spinning)?
+  return { ...JSON.parse(line), config: bindingReadsConfig(pkg, root), error: null };
 }
 
 function bindingPath(pkgDir) {
