@@ -12,9 +12,21 @@
 // a hex-encoded serialized `tensorflow.ConfigProto` (lib/backend.ts writes it before loading the
 // binding: thread spinning off by default, thread counts), the context is created with it
 // (`TFE_ContextOptionsSetConfig`); a value that is not one makes the binding fail to load with a
-// message naming the variable. Idempotent: each patch is recognised by its marker and left alone.
+// message naming the variable.
+//
+// A third patch keeps signals out of TensorFlow's kernels: this TensorFlow build's oneDNN
+// kernels (the no-copy sgemm behind `MatMul`, found with gdb: a jump to a bad address inside
+// `sgemm_nocopy_driver`, then glibc's "corrupted size vs. prev_size") crash when a signal handler
+// runs on a thread that is inside them, and Jupyter interrupts a kernel with SIGINT, profilers
+// sample with SIGPROF. The binding now blocks asynchronous signals while a kernel runs on the
+// calling thread (`TFE_Execute`, `TF_SessionRun`) and while the context starts TensorFlow's
+// threads (they inherit the mask, so they never take one); a signal that arrives meanwhile waits
+// until the kernel returns (microseconds to milliseconds). The binding exports
+// `GANBOOK_SIGNALS_BLOCKED = 1` so that setup can tell a binding that has it.
+// Idempotent: each patch is recognised by its marker and left alone.
 'use strict';
 const fs = require('fs');
+const path = require('path');
 const { spawnSync } = require('child_process');
 
 const MARKER = 'ganbook: list(string) attributes';
@@ -88,27 +100,91 @@ const CONTEXT_CONFIG = `  TFE_ContextOptions *tfe_options = TFE_NewContextOption
   }
   tfe_context_ = TFE_NewContext(tfe_options, tf_status.status);`;
 
+const SIGNAL_MARKER = 'ganbook: signals blocked inside TensorFlow';
+const NAMESPACE_CASE = 'namespace tfnodejs {\n';
+const SIGNAL_BLOCK = `namespace tfnodejs {
+
+// ${SIGNAL_MARKER}: while it lives, the calling thread takes no asynchronous signal (they
+// stay pending and arrive after). Faults (SIGSEGV, SIGBUS, ...) are left unblocked.
+class GanbookSignalBlock {
+ public:
+  GanbookSignalBlock() {
+#ifndef _WIN32
+    sigset_t all;
+    sigfillset(&all);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&all, sig);
+    pthread_sigmask(SIG_BLOCK, &all, &old_);
+#endif
+  }
+  ~GanbookSignalBlock() {
+#ifndef _WIN32
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+#endif
+  }
+  GanbookSignalBlock(const GanbookSignalBlock &) = delete;
+  GanbookSignalBlock &operator=(const GanbookSignalBlock &) = delete;
+
+ private:
+#ifndef _WIN32
+  sigset_t old_;
+#endif
+};
+`;
+const EXECUTE_CASE = '  TFE_Execute(tfe_op.op, result_handles.data(), &size, tf_status.status);';
+const EXECUTE_BLOCKED = `  {
+    GanbookSignalBlock no_signals;
+    TFE_Execute(tfe_op.op, result_handles.data(), &size, tf_status.status);
+  }`;
+const NEW_CONTEXT_CASE = '  tfe_context_ = TFE_NewContext(tfe_options, tf_status.status);';
+const NEW_CONTEXT_BLOCKED = `  {
+    GanbookSignalBlock no_signals;  // TensorFlow's threads start here and inherit the mask
+    tfe_context_ = TFE_NewContext(tfe_options, tf_status.status);
+  }`;
+const SESSION_RUN_CASE = '  TF_SessionRun(savedmodel_entry->second.first,';
+const SESSION_RUN_BLOCKED = '  GanbookSignalBlock no_signals;\n  TF_SessionRun(savedmodel_entry->second.first,';
+const EXPORT_CASE = '  EXPORT_INT_PROPERTY(TF_ATTR_SHAPE);\n';
+const EXPORT_SIGNALS = `  EXPORT_INT_PROPERTY(TF_ATTR_SHAPE);
+  // ${SIGNAL_MARKER} (tfjs_backend.cc)
+  AssignIntProperty(env, exports, "GANBOOK_SIGNALS_BLOCKED", 1);
+`;
+
 /**
- * Patches `file` (tfjs-node's binding/tfjs_backend.cc) in place. Returns 'patched' or
- * 'already patched'; throws when the source does not look like the version this patch was
- * written for (tfjs-node 4.x), naming what it could not find.
+ * Patches `file` (tfjs-node's binding/tfjs_backend.cc) and its sibling tfjs_binding.cc in place.
+ * Returns 'patched' or 'already patched'; throws when the source does not look like the version
+ * this patch was written for (tfjs-node 4.x), naming what it could not find.
  */
 function patchBindingSource(file) {
+  const bindingFile = path.join(path.dirname(file), 'tfjs_binding.cc');
   let src = fs.readFileSync(file, 'utf8');
+  let exportsSrc = fs.readFileSync(bindingFile, 'utf8');
   const lists = !src.includes(MARKER), config = !src.includes(CONFIG_MARKER);
-  if (!lists && !config) return 'already patched';
+  const signals = !src.includes(SIGNAL_MARKER), signalsExport = !exportsSrc.includes(SIGNAL_MARKER);
+  if (!lists && !config && !signals && !signalsExport) return 'already patched';
   const needles = [];
   if (lists) needles.push(['the string attribute case', STRING_CASE, 'list attributes'], ['the type attribute case', TYPE_CASE, 'list attributes']);
   if (config) needles.push(['the context creation', CONTEXT_CASE, 'the context config']);
+  if (signals) {
+    needles.push(['the namespace', NAMESPACE_CASE, 'signal blocking'], ['TFE_Execute', EXECUTE_CASE, 'signal blocking'],
+      ['the context creation', NEW_CONTEXT_CASE, 'signal blocking'], ['TF_SessionRun', SESSION_RUN_CASE, 'signal blocking']);
+  }
   for (const [what, needle, feature] of needles) {
     if (!src.includes(needle)) throw new Error(`${file}: ${what} is not where tfjs-node 4.x has it; cannot add ${feature}.`);
   }
+  if (signalsExport && !exportsSrc.includes(EXPORT_CASE)) {
+    throw new Error(`${bindingFile}: the exported attribute types are not where tfjs-node 4.x has them; cannot add signal blocking.`);
+  }
   if (lists) src = src.replace(STRING_CASE, STRING_LIST).replace(TYPE_CASE, TYPE_LIST);
   if (config) src = src.replace(CONTEXT_CASE, CONTEXT_CONFIG);
-  for (const h of ['vector', 'string', 'cctype', 'cstdlib']) {
+  if (signals) {
+    src = src.replace(NAMESPACE_CASE, SIGNAL_BLOCK).replace(EXECUTE_CASE, EXECUTE_BLOCKED)
+      .replace(NEW_CONTEXT_CASE, NEW_CONTEXT_BLOCKED).replace(SESSION_RUN_CASE, SESSION_RUN_BLOCKED);
+  }
+  for (const h of ['vector', 'string', 'cctype', 'cstdlib', 'csignal']) {
     if (!new RegExp(`#include <${h}>`).test(src)) src = src.replace('#include <set>', `#include <set>\n#include <${h}>`);
   }
+  if (signals && !src.includes('#include <pthread.h>')) src = src.replace('#include <set>', '#include <set>\n#ifndef _WIN32\n#include <pthread.h>\n#endif');
   fs.writeFileSync(file, src);
+  if (signalsExport) fs.writeFileSync(bindingFile, exportsSrc.replace(EXPORT_CASE, EXPORT_SIGNALS));
   return 'patched';
 }
 
@@ -131,4 +207,4 @@ function bindingReadsConfig(pkg, cwd) {
 }
 const CONFIG_PROBE_ERROR = 'GANBOOK_TF_CONFIG is not a hex-encoded serialized tensorflow.ConfigProto';
 
-module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, MARKER, CONFIG_MARKER };
+module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, MARKER, CONFIG_MARKER, SIGNAL_MARKER };

@@ -73,6 +73,17 @@ check('fused kernels (training engine)', false, () => {
   };
 });
 
+check('signals held outside TensorFlow kernels (interrupts)', false, () => {
+  const r = sh(process.execPath, ['-e', "console.log('signals=' + (require('@tensorflow/tfjs-node').backend().binding.GANBOOK_SIGNALS_BLOCKED === 1))"],
+    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  const on = /signals=true/.test(r.out);
+  return {
+    ok: on,
+    detail: on ? 'a notebook interrupt (SIGINT) waits until the running kernel returns' : 'the binding lets signals into oneDNN kernels, which can crash on them',
+    fix: 'npm run setup (rebuilds the binding with signal blocking; scripts/binding-patch.js)',
+  };
+});
+
 check('TensorFlow context config (thread spinning)', false, () => {
   const reads = require('./binding-patch').bindingReadsConfig('@tensorflow/tfjs-node', root);
   const spin = process.env.GANBOOK_THREAD_SPINNING === '1';

@@ -103,16 +103,22 @@ function pythonVenv() {
 // ---------------------------------------------------------------- native TensorFlow
 function tfPackageDir(pkg) { return path.join(root, 'node_modules', ...pkg.split('/')); }
 
-/** Loads the binding in a child process; returns {backend, tf, lists} (lists: list-valued attributes pass) or {backend: null, error}. */
+/**
+ * Loads the binding in a child process; returns {backend, tf, lists, signals, config} (lists: list-valued
+ * attributes pass; signals: it blocks signals inside kernels; config: it reads GANBOOK_TF_CONFIG) or {backend: null, error}.
+ */
 function probeBinding(pkg) {
   const code = `const tf=require(${JSON.stringify(pkg)});${LIST_ATTR_PROBE}`
-    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists}))`;
+    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists,signals:!!b.binding&&b.binding.GANBOOK_SIGNALS_BLOCKED===1}))`;
   const r = run(process.execPath, ['-e', code], { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeoutMs: 120e3 });
   const line = r.out.split('\n').find((l) => l.startsWith('{"backend"'));
   if (!r.ok || !line) return { backend: null, error: r.out.trim().split('\n').slice(-6).join('\n') };
   // Does it read GANBOOK_TF_CONFIG (ganbook's context config: thread spinning)?
   return { ...JSON.parse(line), config: bindingReadsConfig(pkg, root), error: null };
 }
+
+/** Whether a probed binding has all of ganbook's patches (scripts/binding-patch.js). */
+function patched(p) { return p.backend === 'tensorflow' && p.lists && p.signals && p.config; }
 
 function bindingPath(pkgDir) {
   const preGyp = require(path.join(root, 'node_modules', '@mapbox', 'node-pre-gyp'));
@@ -210,7 +216,7 @@ function buildBinding(pkg, libDir) {
   }
   if (main !== 'libtensorflow.so.2') fs.symlinkSync(path.join(srcLib, main), path.join(deps, 'lib', 'libtensorflow.so.2'));
   try {
-    log(`  ${pkg} binding source: list attributes and context config ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
+    log(`  ${pkg} binding source: list attributes, signal blocking and context config ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
   } catch (e) {
     fail('native TensorFlow', e.message, `reinstall ${pkg} (\`npm ci\`) and rerun \`npm run setup\`.`);
   }
@@ -240,9 +246,9 @@ function tryOwnDownload(pkg) {
   log(`Trying ${pkg}'s own libtensorflow download (timeout ${timeoutMs / 1000} s)...`);
   const r = run(process.execPath, ['scripts/install.js', pkg.endsWith('-gpu') ? 'gpu' : 'cpu', 'download'], { cwd: pkgDir, capture: true, timeoutMs });
   const p = r.ok ? probeBinding(pkg) : null;
-  if (p && p.backend === 'tensorflow' && p.lists && p.config) return true;
+  if (p && patched(p)) return true;
   if (p && p.backend === 'tensorflow') {
-    console.log(`  \u2022 ${pkg}'s own download works, but its prebuilt binding lacks ganbook's patch (fused kernels, thread spinning); building one instead.`);
+    console.log(`  \u2022 ${pkg}'s own download works, but its prebuilt binding lacks ganbook's patch (fused kernels, interrupts, thread spinning); building one instead.`);
     return false;
   }
   const why = r.timedOut ? 'timed out' : ((r.out.match(/^.*(error|ENOTFOUND|403|EAI_AGAIN).*$/im) || [`exit ${r.status}`])[0].trim());
@@ -255,12 +261,13 @@ function nativeTensorflow(pkg, wheelName) {
   let stale = false;
   if (!force) {
     const p = probeBinding(pkg);
-    if (p.backend === 'tensorflow' && p.lists && p.config) return ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf} (binding loads)`);
-    // A binding without list attributes or the context config (tfjs-node's prebuilt one, or one
-    // built before ganbook patched it) works but cannot run the fused kernels or turn thread
-    // spinning off: rebuild it once, patched.
+    if (patched(p)) return ok(`${pkg}: backend tensorflow, libtensorflow ${p.tf} (binding loads)`);
+    // A binding without list attributes, signal blocking or the context config (tfjs-node's
+    // prebuilt one, or one built before ganbook patched it) works but cannot run the fused
+    // kernels, can crash on a notebook interrupt, or cannot turn thread spinning off: rebuild it
+    // once, patched.
     stale = p.backend === 'tensorflow';
-    if (stale) log(`${pkg}: the binding loads but lacks ganbook's patch (${[!p.lists && 'list attributes: fused kernels', !p.config && 'context config: thread spinning'].filter(Boolean).join('; ')}); rebuilding it...`);
+    if (stale) log(`${pkg}: the binding loads but lacks ganbook's patch (${[!p.lists && 'list attributes: fused kernels', !p.signals && 'signals blocked inside kernels: interrupts', !p.config && 'context config: thread spinning'].filter(Boolean).join('; ')}); rebuilding it...`);
   }
   if (process.env.GANBOOK_LIBTENSORFLOW) {
     buildBinding(pkg, path.resolve(process.env.GANBOOK_LIBTENSORFLOW));

@@ -130,11 +130,15 @@ export function nativeOps() {
     /** Sum over all axes but the last (NHWC channels / dense units): a bias gradient. */
     biasAddGrad: (dy: Tensor) => one('BiasAddGrad', [T, str('data_format', 'NHWC')], [dy]),
     biasAdd: (x: Tensor, b: Tensor) => one('BiasAdd', [T, str('data_format', 'NHWC')], [x, b]),
-    // BatchMatMulV2, as tfjs' own matMul, not MatMul: this build's oneDNN MatMul kernel (and
-    // BatchMatMulV3) corrupts the heap when a signal (a notebook interrupt's SIGINT, a profiler's
-    // SIGPROF) reaches the thread inside it; test/train/signals.test.ts.
-    matMul: (a: Tensor, b: Tensor, transposeA = false, transposeB = false) =>
-      one('BatchMatMulV2', [T, bool('adj_x', transposeA), bool('adj_y', transposeB)], [a, b]),
+    /**
+     * `op(a)·op(b)`, batched over leading axes. Rank 2 runs `MatMul` (oneDNN's sgemm, ~15% less
+     * CPU than `BatchMatMulV2` on an FC GAN's shapes); that kernel crashes when a signal handler
+     * runs inside it, so the binding holds signals while any kernel runs (`npm run setup`'s patch;
+     * test/train/signals.test.ts). Other ranks run `BatchMatMulV2`, as tfjs' `matMul`.
+     */
+    matMul: (a: Tensor, b: Tensor, transposeA = false, transposeB = false) => (a.rank === 2 && b.rank === 2
+      ? one('MatMul', [T, bool('transpose_a', transposeA), bool('transpose_b', transposeB)], [a, b])
+      : one('BatchMatMulV2', [T, bool('adj_x', transposeA), bool('adj_y', transposeB)], [a, b])),
     sumAll: (x: Tensor) => one('Sum', [T, type('Tidx', B.TF_INT32), bool('keep_dims', false)],
       [x, shapeT(x.shape.map((_, i) => i))]),
     /** Sum over `axes` (non-negative), keeping them as size 1 when `keepDims`. */
@@ -191,8 +195,8 @@ export function nativeOps() {
      * `act(conv2d(x, w) + b)` in one oneDNN kernel (`_MklNativeFusedConv2D`), or null where the
      * binding or the TensorFlow build cannot run it (see {@link fusedKernelsAvailable}). Same
      * numbers as the three kernels it replaces; ~1-2 CPU-ms less per `[128,14,14,64]` output.
-     * No fused matmul: `_MklNativeFusedMatMul` corrupts the heap under signals as `MatMul` does
-     * (test/train/signals.test.ts failed with it), so dense layers stay on `BatchMatMulV2`.
+     * No fused matmul: `_MklNativeFusedMatMul` (+ bias + leaky ReLU) measured no faster than
+     * `MatMul`, `BiasAdd` and the activation on an FC GAN (25.8 against 24.8 CPU-ms a step).
      */
     fusedConv2d: fused ? (x: Tensor, w: Tensor, b: Tensor, strides: [number, number], padding: string, act: FusedActivation) =>
       one('_MklNativeFusedConv2D', [...convAttrs(strides, padding), ...fusedConvAttrs(B, act)], [x, w, b]) : null,

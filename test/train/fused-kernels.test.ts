@@ -7,7 +7,7 @@ import { fusedKernelsAvailable, nativeOps, type FusedActivation, type NativeBack
 import { Tape, type Val } from '../../lib/train/engine/tape';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { patchBindingSource, MARKER } = require('../../scripts/binding-patch.js') as { patchBindingSource(f: string): string; MARKER: string };
+const { patchBindingSource, MARKER, SIGNAL_MARKER } = require('../../scripts/binding-patch.js') as { patchBindingSource(f: string): string; MARKER: string; SIGNAL_MARKER: string };
 
 const root = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-fused-'));
@@ -24,27 +24,61 @@ describe('the binding patch (npm run setup)', () => {
     tf.dispose([a, b, x, y]);
   });
 
+  it('the installed binding holds signals while kernels run: TensorFlow\'s threads never take SIGINT', () => {
+    const be = tf.backend() as unknown as { binding: { GANBOOK_SIGNALS_BLOCKED?: number } };
+    expect(be.binding.GANBOOK_SIGNALS_BLOCKED).toBe(1);
+    if (process.platform !== 'linux') return;
+    tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()); // the compute pool is up
+    const threads = fs.readdirSync('/proc/self/task').map((id) => fs.readFileSync(`/proc/self/task/${id}/status`, 'utf8'))
+      .map((st) => ({ name: /Name:\s*(.*)/.exec(st)![1], blocked: BigInt(`0x${/SigBlk:\s*([0-9a-f]+)/.exec(st)![1]}`) }));
+    const tfThreads = threads.filter((t) => t.name.startsWith('tf_'));
+    expect(tfThreads.length).toBeGreaterThan(0);
+    const SIGINT_BIT = 1n << 1n; // signal 2
+    expect(tfThreads.filter((t) => !(t.blocked & SIGINT_BIT)).map((t) => t.name)).toEqual([]);
+  });
+
   it('patches a pristine source once, recognises its own patch, and names what it cannot find', () => {
-    const installed = fs.readFileSync(path.join(root, 'node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc'), 'utf8');
+    const dir = path.join(root, 'node_modules/@tensorflow/tfjs-node/binding');
+    const installed = fs.readFileSync(path.join(dir, 'tfjs_backend.cc'), 'utf8');
+    const installedExports = fs.readFileSync(path.join(dir, 'tfjs_binding.cc'), 'utf8');
     expect(installed).toContain(MARKER);
+    expect(installedExports).toContain(SIGNAL_MARKER);
     // Undo the patch's insertions to get tfjs-node's own source back.
-    const pristine = installed
+    const unblock = (src: string) => src
+      .replace(/namespace tfnodejs \{\n\n\/\/ ganbook: signals[\s\S]*?\n\};\n/, 'namespace tfnodejs {\n')
+      .replace(/ {2}\{\n {4}GanbookSignalBlock no_signals;[^\n]*\n( {4}.*\n) {2}\}\n/g, (_m, call: string) => call.slice(2))
+      .replace('  GanbookSignalBlock no_signals;\n', '')
+      .replace('#include <csignal>\n', '').replace('#ifndef _WIN32\n#include <pthread.h>\n#endif\n', '');
+    const pristine = unblock(installed)
       .replace(/ {6}\/\/ ganbook: list\(string\)[\s\S]*?break;\n {6}}\n/, '')
       .replace(/ {6}\/\/ ganbook: list\(type\)[\s\S]*?break;\n {6}}\n/, '')
       .replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '')
       .replace('#include <cstdlib>\n', '').replace('#include <cctype>\n', '');
+    const pristineExports = installedExports.replace(/ {2}\/\/ ganbook: signals[^\n]*\n.*GANBOOK_SIGNALS_BLOCKED.*\n/, '');
     expect(pristine).not.toContain('ganbook');
-    const file = path.join(tmp, 'tfjs_backend.cc');
+    expect(pristine).not.toContain('GanbookSignalBlock');
+    expect(pristineExports).not.toContain('ganbook');
+    const file = path.join(tmp, 'tfjs_backend.cc'), exportsFile = path.join(tmp, 'tfjs_binding.cc');
     fs.writeFileSync(file, pristine);
+    fs.writeFileSync(exportsFile, pristineExports);
     expect(patchBindingSource(file)).toBe('patched');
     expect(fs.readFileSync(file, 'utf8')).toBe(installed);
+    expect(fs.readFileSync(exportsFile, 'utf8')).toBe(installedExports);
     expect(patchBindingSource(file)).toBe('already patched');
+    // A source patched before signal blocking existed gets only that part.
+    fs.writeFileSync(file, unblock(installed));
+    fs.writeFileSync(exportsFile, pristineExports);
+    expect(patchBindingSource(file)).toBe('patched');
+    expect(fs.readFileSync(file, 'utf8')).toBe(installed);
+    expect(fs.readFileSync(exportsFile, 'utf8')).toBe(installedExports);
+    fs.writeFileSync(file, pristine.replace('  TFE_Execute(tfe_op.op,', '  TFE_ExecuteX(tfe_op.op,'));
+    expect(() => patchBindingSource(file)).toThrow(/TFE_Execute is not where tfjs-node 4.x has it; cannot add signal blocking/);
     fs.writeFileSync(file, pristine.replace('case TF_ATTR_TYPE: {', 'case TF_ATTR_TYPE_X: {'));
     expect(() => patchBindingSource(file)).toThrow(/the type attribute case is not where tfjs-node 4.x has it/);
     fs.writeFileSync(file, pristine.replace('tfe_context_ = TFE_NewContext(', 'tfe_context_ = TFE_NewContextX('));
     expect(() => patchBindingSource(file)).toThrow(/the context creation is not where tfjs-node 4.x has it; cannot add the context config/);
-    // A source patched before the context config existed gets only that part.
-    const listsOnly = installed.replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '');
+    // A source patched before the context config existed gets that part and signal blocking.
+    const listsOnly = unblock(installed).replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '');
     fs.writeFileSync(file, listsOnly);
     expect(patchBindingSource(file)).toBe('patched');
     expect(fs.readFileSync(file, 'utf8')).toBe(installed);

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(__dirname, '..', '..');
 
 describe('signals during a native step', () => {
-  // This TensorFlow build's oneDNN MatMul kernel corrupted the heap ("corrupted size vs.
-  // prev_size", abort) when a signal reached the thread inside it: a notebook interrupt (SIGINT)
-  // during an FC GAN's training could kill the kernel. The engine's dense layers now use
-  // BatchMatMulV2, as tfjs does; the fused matmul kernel (_MklNativeFusedMatMul) failed this test
-  // too and is not used. SNGAN's critic runs the fused conv kernel (_MklNativeFusedConv2D).
+  // This TensorFlow build's oneDNN MatMul kernel crashes ("corrupted size vs. prev_size", or a
+  // jump to a bad address in sgemm_nocopy_driver) when a signal handler runs on the thread inside
+  // it: a notebook interrupt (SIGINT) during an FC GAN's training could kill the kernel. The
+  // binding (npm run setup's patch) now holds asynchronous signals while a kernel runs and starts
+  // TensorFlow's threads with them blocked, so the engine's dense layers run MatMul again (this
+  // test aborted with MatMul before the patch). SNGAN's critic runs the fused conv kernel.
   it('SIGINT every millisecond while fcGan, dcgan and sngan train natively: no crash, finite losses', async () => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'signal-child.ts')],
       { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
