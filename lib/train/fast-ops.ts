@@ -192,14 +192,22 @@ export function nativeOps() {
       many('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon),
         str('data_format', 'NHWC'), bool('is_training', true)], [dy, x, scale, r1, r2, r3], 5).slice(0, 3),
     /**
-     * `act(conv2d(x, w) + b)` in one oneDNN kernel (`_MklNativeFusedConv2D`), or null where the
+     * `act(conv2d(x, w) + b)` (`act` null: no activation) in one oneDNN kernel (`_MklNativeFusedConv2D`), or null where the
      * binding or the TensorFlow build cannot run it (see {@link fusedKernelsAvailable}). Same
      * numbers as the three kernels it replaces; ~1-2 CPU-ms less per `[128,14,14,64]` output.
      * No fused matmul: `_MklNativeFusedMatMul` (+ bias + leaky ReLU) measured no faster than
      * `MatMul`, `BiasAdd` and the activation on an FC GAN (25.8 against 24.8 CPU-ms a step).
      */
-    fusedConv2d: fused ? (x: Tensor, w: Tensor, b: Tensor, strides: [number, number], padding: string, act: FusedActivation) =>
+    fusedConv2d: fused ? (x: Tensor, w: Tensor, b: Tensor, strides: [number, number], padding: string, act: FusedActivation | null) =>
       one('_MklNativeFusedConv2D', [...convAttrs(strides, padding), ...fusedConvAttrs(B, act)], [x, w, b]) : null,
+    /**
+     * A conv's filter gradient and its bias gradient (`dy` summed over N, H, W) in one oneDNN
+     * kernel (`_MklNativeConv2DBackpropFilterWithBias`, what TensorFlow's graph rewrite runs for
+     * Keras), or null where fused kernels cannot run: `[dW, db]`.
+     */
+    conv2dBackpropFilterWithBias: fused ? (x: Tensor, filterShape: number[], dy: Tensor, strides: [number, number], padding: string) =>
+      many('_MklNativeConv2DBackpropFilterWithBias', [...convAttrs(strides, padding), str('_kernel', 'MklNameChangeOp')],
+        [x, shapeT(filterShape), dy], 2) : null,
     /**
      * Layer norm over the last axis, x̂ = (x − μ)·(σ² + ε)^(−½) per row, as one batch-norm kernel:
      * the rows of `x` become the channels of an NCHW `[1, rows, c, 1]` tensor, which
@@ -268,12 +276,12 @@ export interface FusedActivation { kind: 'leakyRelu' | 'relu'; alpha: number }
 
 const FUSED_NAME: Record<FusedActivation['kind'], string> = { leakyRelu: 'LeakyRelu', relu: 'Relu' };
 
-/** `_MklNativeFusedConv2D`'s attributes beyond a conv's: bias then `act`, float32, oneDNN's kernel label. */
-function fusedConvAttrs(B: Binding, act: FusedActivation): Attr[] {
+/** `_MklNativeFusedConv2D`'s attributes beyond a conv's: bias then `act` (if any), float32, oneDNN's kernel label. */
+function fusedConvAttrs(B: Binding, act: FusedActivation | null): Attr[] {
   return [{ name: 'num_args', type: B.TF_ATTR_INT, value: 1 },
-    { name: 'fused_ops', type: B.TF_ATTR_STRING, value: ['BiasAdd', FUSED_NAME[act.kind]] },
+    { name: 'fused_ops', type: B.TF_ATTR_STRING, value: act ? ['BiasAdd', FUSED_NAME[act.kind]] : ['BiasAdd'] },
     { name: 'TArgs', type: B.TF_ATTR_TYPE, value: [B.TF_FLOAT] }, { name: 'epsilon', type: B.TF_ATTR_FLOAT, value: 1e-4 },
-    { name: 'leakyrelu_alpha', type: B.TF_ATTR_FLOAT, value: act.alpha }, { name: 'is_filter_const', type: B.TF_ATTR_BOOL, value: false },
+    { name: 'leakyrelu_alpha', type: B.TF_ATTR_FLOAT, value: act ? act.alpha : 0 }, { name: 'is_filter_const', type: B.TF_ATTR_BOOL, value: false },
     { name: '_kernel', type: B.TF_ATTR_STRING, value: 'MklNameChangeOp' }];
 }
 
@@ -404,6 +412,7 @@ export function portableOps(): NativeOps {
       return [dx, dScale, dOffset];
     },
     fusedConv2d: null,
+    conv2dBackpropFilterWithBias: null,
     layerNorm: null,
     layerNormGrad: null,
     resources: null,

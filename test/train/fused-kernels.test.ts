@@ -85,17 +85,30 @@ describe('the binding patch (npm run setup)', () => {
   });
 });
 
-describe('fused conv + bias + activation (_MklNativeFusedConv2D)', () => {
+describe('fused conv + bias (+ activation) (_MklNativeFusedConv2D) and its filter + bias gradient', () => {
   const o = nativeOps();
-  const acts: FusedActivation[] = [{ kind: 'leakyRelu', alpha: 0.2 }, { kind: 'relu', alpha: 0 }];
-  const unfused = (x: Tensor, w: Tensor, b: Tensor, s: [number, number], p: string, a: FusedActivation) => {
+  const acts: (FusedActivation | null)[] = [{ kind: 'leakyRelu', alpha: 0.2 }, { kind: 'relu', alpha: 0 }, null];
+  const unfused = (x: Tensor, w: Tensor, b: Tensor, s: [number, number], p: string, a: FusedActivation | null) => {
     const z = o.biasAdd(o.conv2d(x, w, s, p), b);
-    return a.kind === 'leakyRelu' ? o.leakyRelu(z, a.alpha) : o.relu(z);
+    return !a ? z : a.kind === 'leakyRelu' ? o.leakyRelu(z, a.alpha) : o.relu(z);
   };
 
   it('runs here (the setup-built binding, the CPU build with oneDNN)', () => {
     expect(fusedKernelsAvailable()).toBe(true);
     expect(o.fusedConv2d).not.toBeNull();
+    expect(o.conv2dBackpropFilterWithBias).not.toBeNull();
+  });
+
+  it('the filter gradient with the bias gradient: Conv2DBackpropFilter\'s and dy summed over N, H, W', () => {
+    tf.tidy(() => {
+      const x = tf.randomNormal([4, 9, 9, 3], 0, 1, 'float32', 11);
+      for (const s of [[1, 1], [2, 2]] as [number, number][]) for (const p of ['same', 'valid']) {
+        const dy = tf.randomNormal(o.conv2d(x, tf.zeros([3, 3, 3, 5]), s, p).shape, 0, 1, 'float32', 12);
+        const [dw, db] = o.conv2dBackpropFilterWithBias!(x, [3, 3, 3, 5], dy, s, p);
+        expect(maxDiff(dw, o.conv2dBackpropFilter(x, [3, 3, 3, 5], dy, s, p)), `${s} ${p}`).toBeLessThan(1e-5);
+        expect(maxDiff(db, tf.sum(dy, [0, 1, 2])), `${s} ${p}`).toBeLessThan(1e-4);
+      }
+    });
   });
 
   it('gives the unfused kernels\' numbers for each activation, stride and padding', () => {
@@ -104,8 +117,8 @@ describe('fused conv + bias + activation (_MklNativeFusedConv2D)', () => {
       const b = tf.randomNormal([5], 0, 1, 'float32', 3);
       for (const a of acts) for (const s of [[1, 1], [2, 2]] as [number, number][]) for (const p of ['same', 'valid']) {
         const f = o.fusedConv2d!(x, w, b, s, p, a), u = unfused(x, w, b, s, p, a);
-        expect(f.shape, `${a.kind} ${s} ${p}`).toEqual(u.shape);
-        expect(maxDiff(f, u), `${a.kind} ${s} ${p}`).toBeLessThan(1e-5);
+        expect(f.shape, `${a?.kind} ${s} ${p}`).toEqual(u.shape);
+        expect(maxDiff(f, u), `${a?.kind} ${s} ${p}`).toBeLessThan(1e-5);
       }
     });
   });
@@ -114,8 +127,8 @@ describe('fused conv + bias + activation (_MklNativeFusedConv2D)', () => {
     tf.tidy(() => {
       const x0 = tf.randomNormal([3, 8, 8, 2], 0, 1, 'float32', 4), w0 = tf.randomNormal([4, 4, 2, 4], 0, 0.5, 'float32', 5);
       const b0 = tf.randomNormal([4], 0, 1, 'float32', 6), head = tf.randomNormal([3, 4, 4, 4], 0, 1, 'float32', 7);
-      const run = (fusedOps: boolean, a: FusedActivation) => {
-        const t = new Tape(fusedOps ? o : { ...o, fusedConv2d: null });
+      const run = (fusedOps: boolean, a: FusedActivation | null) => {
+        const t = new Tape(fusedOps ? o : { ...o, fusedConv2d: null, conv2dBackpropFilterWithBias: null });
         const x = t.leaf(x0, true), w = t.leaf(w0, true), b = t.leaf(b0, true);
         const y = t.convBiasAct(x, w, b, [2, 2], 'same', a);
         const out = t.sum(t.mul(y, t.leaf(head)), [0, 1, 2, 3]);
@@ -129,7 +142,7 @@ describe('fused conv + bias + activation (_MklNativeFusedConv2D)', () => {
       };
       for (const a of acts) {
         const f = run(true, a), u = run(false, a);
-        f.forEach((v, i) => expect(maxDiff(v, u[i]) / Math.max(1, tf.max(tf.abs(u[i])).dataSync()[0]), `${a.kind} #${i}`).toBeLessThan(1e-5));
+        f.forEach((v, i) => expect(maxDiff(v, u[i]) / Math.max(1, tf.max(tf.abs(u[i])).dataSync()[0]), `${a?.kind} #${i}`).toBeLessThan(1e-5));
       }
     });
   });

@@ -133,7 +133,10 @@ function applyThen(t: Tape, y: Val, then?: FusedActivation): Val {
 export function convForward(t: Tape, x: Val, W: Val, b: Val | null, c: { strides: [number, number]; padding: string; transpose: boolean; activation: unknown }, where: string, then?: FusedActivation): Val {
   const fuse = fusable(c.activation, then);
   const pad = c.padding.toLowerCase();
-  if (!c.transpose && b && fuse && (pad === 'same' || pad === 'valid')) return t.convBiasAct(x, W, b, c.strides, c.padding, fuse);
+  if (!c.transpose && b && (pad === 'same' || pad === 'valid')) {
+    const y = t.convBiasAct(x, W, b, c.strides, c.padding, fuse);
+    return fuse ? y : applyThen(t, activate(t, c.activation, y, where), then);
+  }
   let y: Val;
   if (c.transpose) {
     const [n, h, w] = x.shape;

@@ -329,14 +329,29 @@ export class Tape {
     return act.kind === 'leakyRelu' ? this.leakyRelu(x, act.alpha) : this.relu(x);
   }
 
-  /** `act(conv2d(x, w) + b)` (NHWC): one fused kernel where the ops have it (`NativeOps.fusedConv2d`), else three. */
-  convBiasAct(x: Val, w: Val, b: Val, strides: [number, number], padding: string, act: FusedActivation): Val {
+  /**
+   * `act(conv2d(x, w) + b)` (NHWC; `act` null: none): one fused kernel where the ops have it
+   * (`NativeOps.fusedConv2d`), else two or three. Its weight and bias gradients come from one
+   * kernel too (`NativeOps.conv2dBackpropFilterWithBias`) when they need no gradient of their own.
+   */
+  convBiasAct(x: Val, w: Val, b: Val, strides: [number, number], padding: string, act: FusedActivation | null): Val {
     const f = this.o.fusedConv2d;
-    if (!f) return this.activation(this.biasAdd(this.conv2d(x, w, strides, padding), b), act);
+    if (!f) {
+      const z = this.biasAdd(this.conv2d(x, w, strides, padding), b);
+      return act ? this.activation(z, act) : z;
+    }
     const y: Val = this.rec(f(x.t, w.t, b.t, strides, padding, act), [x, w, b], (g, n) => {
-      const dz = this.activationGrad(g, y, act);
-      return [n[0] ? this.conv2dBackpropInput(x.shape, w, dz, strides, padding) : null,
-        n[1] ? this.conv2dBackpropFilter(x, w.shape, dz, strides, padding) : null, n[2] ? this.biasAddGrad(dz) : null];
+      const dz = act ? this.activationGrad(g, y, act) : g;
+      const withBias = this.o.conv2dBackpropFilterWithBias;
+      let dw: Val | null = null, db: Val | null = null;
+      if (n[1] && n[2] && withBias && !(this.recording && (x.requiresGrad || dz.requiresGrad))) {
+        const [tw, tb] = withBias(x.t, w.shape, dz.t, strides, padding);
+        dw = this.leaf(tw); db = this.leaf(tb);
+      } else {
+        dw = n[1] ? this.conv2dBackpropFilter(x, w.shape, dz, strides, padding) : null;
+        db = n[2] ? this.biasAddGrad(dz) : null;
+      }
+      return [n[0] ? this.conv2dBackpropInput(x.shape, w, dz, strides, padding) : null, dw, db];
     }, 'convBiasAct');
     return y;
   }
