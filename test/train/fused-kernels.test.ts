@@ -148,6 +148,23 @@ describe('fused conv + bias (+ activation) (_MklNativeFusedConv2D) and its filte
   });
 });
 
+describe('NativeOps.matMul: MatMul for rank 2, a broadcast Mul for an outer product, BatchMatMulV2 batched', () => {
+  const o = nativeOps();
+  it('gives tfjs\' matMul numbers for every transpose, inner size 1 (bit for bit) and larger, and batched', () => {
+    tf.tidy(() => {
+      for (const [m, k, n] of [[5, 1, 7], [6, 3, 4]]) for (const ta of [false, true]) for (const tb of [false, true]) {
+        const a = tf.randomNormal(ta ? [k, m] : [m, k], 0, 1, 'float32', 13), b = tf.randomNormal(tb ? [n, k] : [k, n], 0, 1, 'float32', 14);
+        const ours = o.matMul(a, b, ta, tb), theirs = tf.matMul(a, b, ta, tb);
+        expect(ours.shape, `${m}x${k}x${n} ${ta} ${tb}`).toEqual([m, n]);
+        if (k === 1) expect(Array.from(ours.dataSync()), `${ta} ${tb}`).toEqual(Array.from(theirs.dataSync()));
+        else expect(maxDiff(ours, theirs), `${ta} ${tb}`).toBeLessThan(1e-5);
+      }
+      const a3 = tf.randomNormal([2, 3, 4], 0, 1, 'float32', 15), b3 = tf.randomNormal([2, 4, 5], 0, 1, 'float32', 16);
+      expect(maxDiff(o.matMul(a3, b3), tf.matMul(a3, b3))).toBeLessThan(1e-5);
+    });
+  });
+});
+
 describe('layer norm as one batch-norm kernel (NativeOps.layerNorm)', () => {
   const o = nativeOps();
   it('x̂, its gradient and the gradient penalty\'s second-order gradient equal the elementwise formulas\'', () => {
