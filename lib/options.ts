@@ -8,7 +8,7 @@
 /** How one option is checked: its kind and, for numbers, its range. */
 export type OptionSpec =
   | { kind: 'number'; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; integer?: boolean; note?: string }
-  | { kind: 'boolean' }
+  | { kind: 'boolean'; or?: readonly string[] }
   | { kind: 'string'; nullable?: boolean }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'object' | 'function' | 'array' | 'signal' };
@@ -74,7 +74,9 @@ export function checkOptions(opts: object, specs: Record<string, OptionSpec>, wh
         if (hi !== undefined && (spec.maxExclusive ? v >= hi : v > hi)) throw bad(`${spec.maxExclusive ? '<' : '<='} ${hi}${spec.note ? ` (${spec.note})` : ''}`);
         break;
       }
-      case 'boolean': if (typeof v !== 'boolean') throw bad('true or false'); break;
+      case 'boolean':
+        if (typeof v !== 'boolean' && !spec.or?.includes(v as string)) throw bad(spec.or ? `true, false or ${spec.or.map((x) => JSON.stringify(x)).join(' or ')}` : 'true or false');
+        break;
       case 'string': if (!(typeof v === 'string' || (spec.nullable && v === null))) throw bad(spec.nullable ? 'a string or null' : 'a string'); break;
       case 'enum': if (!spec.values.includes(v as string)) throw bad(`one of ${spec.values.map((x) => JSON.stringify(x)).join(', ')}`); break;
       case 'function': if (typeof v !== 'function') throw bad('a function'); break;
@@ -98,7 +100,7 @@ export const TRAINER_OPTIONS: Record<string, OptionSpec> = {
   range: { kind: 'enum', values: ['[0,1]', '[-1,1]'] }, runsDir: { kind: 'string', nullable: true }, name: { kind: 'string' },
   checkpointEvery: int(0, 'steps, 0 = only at the end'), keepCheckpoints: int(1), sampleEvery: int(0, 'steps, 0 = off'),
   numSamples: int(1), logEvery: int(1, 'steps'), tensorboard: { kind: 'boolean' }, pricePerHour: { kind: 'number', min: 0 },
-  live: { kind: 'boolean' }, liveEvery: int(1, 'steps'), callbacks: { kind: 'array' }, fastStep: { kind: 'boolean' },
+  live: { kind: 'boolean' }, liveEvery: int(1, 'steps'), callbacks: { kind: 'array' }, fastStep: { kind: 'boolean', or: ['portable'] },
   diffAugment: { kind: 'string' },
 };
 

@@ -21,8 +21,10 @@ export type TrainData = Tensor4D | {
 
 /** Seeded, resumable batch source; owns a [-1, 1] copy of the images. */
 export class BatchSource {
-  /** The images in [-1, 1] when held as a tensor (null when gathering from a Dataset's store). */
-  readonly images: Tensor4D | null;
+  /** The images in [-1, 1] when held as a tensor (null when gathering from a Dataset's store, or until {@link prepare}). */
+  images: Tensor4D | null;
+  /** A bare tensor whose range its values tell: read without blocking in {@link prepare}. */
+  private pending: Tensor4D | null = null;
   readonly imageShape: [number, number, number];
   private readonly gatherFn: ((idx: Int32Array) => Tensor4D) | null = null;
   readonly labels: Int32Array | null;
@@ -55,10 +57,30 @@ export class BatchSource {
     this.n = images.shape[0];
     this.imageShape = images.shape.slice(1) as [number, number, number];
     if (batchSize > this.n) throw new Error(`Expected batchSize <= number of images (${this.n}); got ${batchSize}. Use a smaller batchSize or more data.`);
-    const r = range ?? (isTensor ? (tf.tidy(() => images.min().dataSync()[0]) < 0 ? '[-1,1]' : '[0,1]') : '[0,1]');
-    this.images = r === '[-1,1]' ? tf.clone(images) : tf.tidy(() => images.mul(2).sub(1)) as Tensor4D;
     this.labels = isTensor ? null : (data.labels ?? null);
+    if (isTensor && !range) { // the range is read in prepare(): synchronous reads fail on WebGPU in Node
+      this.images = null;
+      this.pending = tf.clone(images);
+    } else {
+      this.images = (range ?? '[0,1]') === '[-1,1]' ? tf.clone(images) : tf.tidy(() => images.mul(2).sub(1)) as Tensor4D;
+    }
     this.name = isTensor ? undefined : data.name;
+  }
+
+  /**
+   * Finishes what the constructor cannot do without blocking: tells a bare tensor's range
+   * (`[-1, 1]` when its minimum is negative, else `[0, 1]`) with an asynchronous read. The trainer
+   * awaits it before each step; idempotent.
+   */
+  async prepare(): Promise<void> {
+    const x = this.pending;
+    if (!x) return;
+    const min = tf.tidy(() => x.min());
+    const [m] = await min.data();
+    min.dispose();
+    this.images = m < 0 ? x : tf.tidy(() => x.mul(2).sub(1)) as Tensor4D;
+    if (this.images !== x) x.dispose();
+    this.pending = null;
   }
 
   /** Full batches per epoch (the last partial batch is dropped). */
@@ -75,6 +97,7 @@ export class BatchSource {
 
   /** Real images `[B, h, w, c]` in [-1, 1] and (when labelled) float32 labels `[B, 1]`. Caller disposes. */
   batch(batchIndex: number): { real: Tensor4D; labels?: Tensor2D } {
+    if (this.pending) throw new Error('Expected `await batchSource.prepare()` before batch(): the image range is not read yet.');
     const idx = this.indices(batchIndex);
     const real = this.gatherFn ? this.gatherFn(idx) : tf.tidy(() => tf.gather(this.images!, tf.tensor1d(idx, 'int32'))) as Tensor4D;
     if (!this.labels) return { real };
@@ -85,6 +108,7 @@ export class BatchSource {
 
   dispose(): void {
     this.images?.dispose();
+    this.pending?.dispose();
   }
 }
 

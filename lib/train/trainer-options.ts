@@ -84,9 +84,11 @@ export interface TrainerOptions {
   /**
    * Use the native engine (`./engine`: same update as tfjs autodiff on raw TensorFlow kernels,
    * every shipped network and objective) when it can run this setup; otherwise, and with `false`,
-   * the autodiff reference step. `trainer.stepMode` says which runs. Default true.
+   * the autodiff reference step. On a backend other than native TensorFlow (WebGPU, pure JS) the
+   * engine runs its plan on ordinary tfjs ops (`'native (portable ops)'`); `'portable'` asks for
+   * that anywhere. `trainer.stepMode` says which runs. Default true.
    */
-  fastStep?: boolean;
+  fastStep?: boolean | 'portable';
 }
 
 type Required2<T> = { [K in keyof T]-?: T[K] };

@@ -27,6 +27,7 @@ import { RunTracker } from './run';
 import { assertObjective, type Objective } from './objectives/index';
 import { autodiffStep, type AutodiffStep, type StepContext, type StepInit, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
+import { nativeOpsAvailable } from './fast-ops';
 import { Unsupported } from './engine/tape';
 import { defaultCallbacks, NonFiniteLossError, type TrainerCallbacks } from './callbacks';
 import { checkOptions, FIT_OPTIONS, TRAINER_OPTIONS } from '../options';
@@ -263,7 +264,7 @@ export class GanTrainer {
     if (o.step) return o.step(init);
     if (!o.fastStep) return autodiffStep(init);
     try {
-      return nativeStep(init);
+      return nativeStep(init, { portable: o.fastStep === 'portable' || !nativeOpsAvailable() });
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
       const step = autodiffStep(init, err.message);
@@ -287,6 +288,7 @@ export class GanTrainer {
   async step(): Promise<StepLog> {
     const t0 = performance.now();
     if (this.objective !== this.stepFor) await this.rebuildStep();
+    await this.data.prepare();
     for (const cb of this.callbacks) await cb.onStepBegin?.(this.stepCount + 1, this);
     const { dLoss, gLoss, penalty: gp } = this.trainStep.run(this.stepContext());
     const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -68,27 +69,73 @@ const cases: [string, GanConfig, TrainerOptions, number][] = [
   ['colour conditionalGan, 64x64x3', conditionalGan({ latentDim: 8, imageShape: [64, 64, 3], generator: { widths: [8, 8, 4, 4] }, discriminator: { widths: [4, 4, 8, 8] }, conditional: { numClasses: 10, embedDim: 4 } }), {}, 2],
 ];
 
+/** `run` made the same updates as the autodiff reference `ref` (float32 round-off), with a flat tensor count. */
+function expectSameUpdates(run: Run, ref: Run, name: string, config: GanConfig, steps: number) {
+  expect(ref.mode).toBe('autodiff');
+  expect(run.losses.flat().every(Number.isFinite)).toBe(true);
+  expect(Math.abs(run.losses[0][0])).toBeGreaterThan(1e-3); // real values, not zeros
+  // Float32 round-off only (the gradient penalty's double backward sums ~800 products per sample).
+  expect(lossDiff(run.losses, ref.losses)).toBeLessThan(name.includes('GP') || name.includes('wgan') ? 2e-4 : 2e-5);
+  // Weights: within a few Adam steps of lr (biases right before a batch norm have a zero true
+  // gradient, so Adam normalises round-off noise to ±lr steps; elsewhere round-off only).
+  const lr = config.loss === 'wgan-gp' ? 1e-4 : 2e-4;
+  run.weights.forEach((w, i) => {
+    let d = 0;
+    for (let j = 0; j < w.length; j++) d = Math.max(d, Math.abs(w[j] - ref.weights[i][j]));
+    expect(d, `weight ${i}`).toBeLessThan(2 * lr * steps * (config.loss === 'wgan-gp' ? 5 : 1));
+  });
+  expect(run.tensors[run.tensors.length - 1]).toBe(run.tensors[0]);
+}
+
 describe('native engine vs tfjs autodiff (same losses, same weights, flat tensor count)', () => {
   for (const [name, config, opts, steps] of cases) {
     it(name, async () => {
       const nat = await train(config, opts, steps), ref = await train(config, { ...opts, fastStep: false }, steps);
       expect(nat.mode).toBe('native');
-      expect(ref.mode).toBe('autodiff');
-      expect(nat.losses.flat().every(Number.isFinite)).toBe(true);
-      expect(Math.abs(nat.losses[0][0])).toBeGreaterThan(1e-3); // real values, not zeros
-      // Float32 round-off only (the gradient penalty's double backward sums ~800 products per sample).
-      expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(name.includes('GP') || name.includes('wgan') ? 2e-4 : 2e-5);
-      // Weights: within a few Adam steps of lr (biases right before a batch norm have a zero true
-      // gradient, so Adam normalises round-off noise to ±lr steps; elsewhere round-off only).
-      const lr = config.loss === 'wgan-gp' ? 1e-4 : 2e-4;
-      nat.weights.forEach((w, i) => {
-        let d = 0;
-        for (let j = 0; j < w.length; j++) d = Math.max(d, Math.abs(w[j] - ref.weights[i][j]));
-        expect(d, `weight ${i}`).toBeLessThan(2 * lr * steps * (config.loss === 'wgan-gp' ? 5 : 1));
-      });
-      expect(nat.tensors[nat.tensors.length - 1]).toBe(nat.tensors[0]);
-    }, 120_000);
+      expectSameUpdates(nat, ref, name, config, steps);
+      // The same plan on ordinary tfjs ops: what fit() runs on WebGPU and the pure-JS backend.
+      const portable = await train(config, { ...opts, fastStep: 'portable' }, steps);
+      expect(portable.mode).toBe('native (portable ops)');
+      expectSameUpdates(portable, ref, name, config, steps);
+    }, 180_000);
   }
+});
+
+describe('other backends', () => {
+  it('fit() on the portable engine reads no tensor synchronously (WebGPU in Node cannot): batches, checkpoints, samples, run logs', async () => {
+    const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
+    const spies = (['dataSync', 'arraySync', 'bufferSync'] as const).map((m) => vi.spyOn(proto as never, m as never).mockImplementation(() => {
+      throw new Error(`synchronous ${m}() during fit()`);
+    }));
+    try {
+      // A bare [0, 1] tensor: its range is read in BatchSource.prepare(), asynchronously.
+      const t = new GanTrainer(buildGan(dcgan(small)), images, { ...base, runsDir: tmp, name: 'no-sync-reads', tensorboard: false, fastStep: 'portable', sampleEvery: 2, checkpointEvery: 2 });
+      const run = await t.fit({ steps: 4 });
+      expect([run.step, t.stepMode, t.history.every((h) => Number.isFinite(h.dLoss))]).toEqual([4, 'native (portable ops)', true]);
+      expect(t.data.images!.shape).toEqual([40, 28, 28, 1]);
+      t.dispose();
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    // [0, 1] input was mapped to [-1, 1]; a [-1, 1] input is kept as it is.
+    for (const [input, lo] of [[images, -1], [tf.sub(tf.mul(images, 2), 1), -1]] as const) {
+      const t = new GanTrainer(buildGan(dcgan(small)), input as Tensor4D, base);
+      await t.step();
+      expect(tf.min(t.data.images!).dataSync()[0]).toBeCloseTo(lo + 2 * tf.min(images).dataSync()[0], 5);
+      t.dispose();
+    }
+  }, 120_000);
+
+  it('on the pure-JS backend fit() runs the engine on portable ops, with the autodiff step\'s losses', () => {
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'portable-child.ts')],
+      { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, GANBOOK_BACKEND: 'cpu' }, timeout: 120_000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('['));
+    expect(line, r.stderr.slice(-2000)).toBeDefined();
+    const [engine, ref] = JSON.parse(line!) as { backend: string; mode: string; losses: number[][] }[];
+    expect([engine.backend, engine.mode, ref.mode]).toEqual(['cpu', 'native (portable ops)', 'autodiff']);
+    expect(engine.losses).toHaveLength(3);
+    expect(lossDiff(engine.losses, ref.losses)).toBeLessThan(2e-5);
+  }, 150_000);
 });
 
 describe('the step seam', () => {

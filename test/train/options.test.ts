@@ -27,7 +27,7 @@ describe('options are checked as a user types them', () => {
   it('wrongly typed values fail up front, naming the field (no TensorFlow status, no silent "true")', () => {
     expect(make({ beta1: '0.5' })).toThrow(/Expected GanTrainer option beta1 a finite number \(Adam β₁\); got "0\.5" \(a string\)/);
     expect(make({ ema: '0.999' })).toThrow(/Expected GanTrainer option ema a finite number/);
-    expect(make({ fastStep: 'false' })).toThrow(/Expected GanTrainer option fastStep true or false; got "false"/);
+    expect(make({ fastStep: 'false' })).toThrow(/Expected GanTrainer option fastStep true, false or "portable"; got "false" \(a string\)/);
     expect(make({ tensorboard: 'no' })).toThrow(/option tensorboard true or false; got "no"/);
     expect(make({ range: '0..1' })).toThrow(/option range one of "\[0,1\]", "\[-1,1\]"; got "0\.\.1"/);
     expect(make({ batchSize: 2.5 })).toThrow(/batchSize an integer; got 2\.5/);
