@@ -52,6 +52,19 @@ describe('interrupt', () => {
     });
   }
 
+  it('interrupts fit() of an FC GAN while oneDNN matmul kernels run (SIGINT held until they return): stops at a step, the kernel goes on', async () => {
+    const code = `import { buildGan, fcGan, GanTrainer, tf } from './lib';
+const fcT = new GanTrainer(buildGan(fcGan()), tf.randomUniform([256, 28, 28, 1], 0, 1, 'float32', 1) as any, { batchSize: 64, runsDir: null, live: false, sampleEvery: 0 });
+console.log('fit started');
+const fcRun = await fcT.fit({ steps: 100000 });
+console.log('stopped', fcRun.stopped, fcRun.step);`;
+    const r = await k.execute(code, { interruptOn: 'fit started', interruptAfter: 1.5, timeout: 120 });
+    expect(streamText(r)).toMatch(/stopped interrupted \d+/);
+    const next = await k.execute('[fcT.history.length > 3, fcT.history.every((h) => Number.isFinite(h.dLoss))]');
+    expect(next.reply.content.status, JSON.stringify(next.reply.content)).toBe('ok');
+    expect(ofType(next, 'execute_result')[0].content.data['text/plain']).toBe('[ true, true ]');
+  });
+
   it('stops a synchronous loop (SIGINT)', async () => {
     const r = await k.execute('let spins = 0;\nwhile (true) { spins++; }', { interruptOn: '<execute_input>', interruptAfter: 1.5 });
     expect(r.reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
