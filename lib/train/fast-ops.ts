@@ -16,6 +16,8 @@ export interface Attr { name: string; type: number; value: unknown }
 interface Binding {
   TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number;
   TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number; TF_FLOAT: number; TF_INT32: number; TF_UINT8: number;
+  /** 1 when the binding holds signals while a kernel runs (`npm run setup`'s patch, scripts/binding-patch.js). */
+  GANBOOK_SIGNALS_BLOCKED?: number;
 }
 /** tfjs-node's backend as the raw ops call it. */
 export interface NativeBackend {
@@ -109,6 +111,7 @@ export function nativeOps() {
   };
   const Tshape = type('Tshape', B.TF_INT32);
   const fused = fusedKernelsAvailable(), fusedOff = process.env.GANBOOK_FUSED_KERNELS === '0';
+  const signalSafe = B.GANBOOK_SIGNALS_BLOCKED === 1;
   const binary = (name: string) => (a: Tensor, b: Tensor) => one(name, [T], [a, b]);
   const unary = (name: string) => (a: Tensor) => one(name, [T], [a]);
 
@@ -133,8 +136,9 @@ export function nativeOps() {
     /**
      * `op(a)·op(b)`, batched over leading axes. Rank 2 runs `MatMul` (oneDNN's sgemm, ~15% less
      * CPU than `BatchMatMulV2` on an FC GAN's shapes); that kernel crashes when a signal handler
-     * runs inside it, so the binding holds signals while any kernel runs (`npm run setup`'s patch;
-     * test/train/signals.test.ts). Other ranks run `BatchMatMulV2`, as tfjs' `matMul`. An outer
+     * runs inside it, so only where the binding holds signals while a kernel runs (`npm run
+     * setup`'s patch; test/train/signals.test.ts). Otherwise, and for other ranks, `BatchMatMulV2`,
+     * as tfjs' `matMul`. An outer
      * product (inner size 1: a one-unit dense layer's input gradient) runs as a broadcasting `Mul`
      * — the same products, each rounded once — at a fifth of sgemm's time for `[128,1]·[1,6272]`.
      */
@@ -145,7 +149,8 @@ export function nativeOps() {
         return one('Mul', [T], [transposeA ? one('Reshape', [T, Tshape], [a, shapeT([m, 1])]) : a,
           transposeB ? one('Reshape', [T, Tshape], [b, shapeT([1, n])]) : b]);
       }
-      return one('MatMul', [T, bool('transpose_a', transposeA), bool('transpose_b', transposeB)], [a, b]);
+      return signalSafe ? one('MatMul', [T, bool('transpose_a', transposeA), bool('transpose_b', transposeB)], [a, b])
+        : one('BatchMatMulV2', [T, bool('adj_x', transposeA), bool('adj_y', transposeB)], [a, b]);
     },
     sumAll: (x: Tensor) => one('Sum', [T, type('Tidx', B.TF_INT32), bool('keep_dims', false)],
       [x, shapeT(x.shape.map((_, i) => i))]),

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../lib/backend';
-import { fusedKernelsAvailable, nativeOps, type FusedActivation, type NativeBackend } from '../../lib/train/fast-ops';
+import { fusedKernelsAvailable, nativeOps, setOpProfiler, type FusedActivation, type NativeBackend } from '../../lib/train/fast-ops';
 import { Tape, type Val } from '../../lib/train/engine/tape';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -161,6 +161,15 @@ describe('NativeOps.matMul: MatMul for rank 2, a broadcast Mul for an outer prod
       }
       const a3 = tf.randomNormal([2, 3, 4], 0, 1, 'float32', 15), b3 = tf.randomNormal([2, 4, 5], 0, 1, 'float32', 16);
       expect(maxDiff(o.matMul(a3, b3), tf.matMul(a3, b3))).toBeLessThan(1e-5);
+      // Which kernel runs: MatMul only because this binding holds signals (GANBOOK_SIGNALS_BLOCKED).
+      const kernels: string[] = [];
+      setOpProfiler((op) => kernels.push(op));
+      try {
+        o.matMul(tf.ones([4, 3]), tf.ones([3, 2])); o.matMul(tf.ones([4, 1]), tf.ones([1, 2])); o.matMul(a3, b3);
+      } finally {
+        setOpProfiler(null);
+      }
+      expect(kernels).toEqual(['MatMul', 'Mul', 'BatchMatMulV2']);
     });
   });
 });
