@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf, hasNodeHelpers, type Tensor, type Tensor3D } from '../backend';
 import { encodeGif, type GifFrame } from '../plot/gif';
+import { encodePng } from '../plot/grid-png';
 import { processAlive, RunWriteError } from './checkpoint';
 import { truncateEventsAfter } from './tb-events';
 import { writeImageSummary, type SummaryWriterHandle } from './tb-images';
@@ -22,7 +23,7 @@ function stamp(d = new Date()): string {
 export class RunTracker {
   readonly dir: string;
   private writer: SummaryWriter | null = null;
-  private readonly tensorboard: boolean;
+  private tensorboard: boolean;
   /** Sample frames of this session, by step. */
   private frames = new Map<number, GifFrame>();
   private readonly resumed: boolean;
@@ -135,6 +136,14 @@ export class RunTracker {
    */
   private tb(): SummaryWriter | null {
     if (!this.writer && this.tensorboard) {
+      if (tf.getBackend() !== 'tensorflow') { // tfjs-node's writer runs its ops on the native backend only
+        this.tensorboard = false;
+        if (!tbBackendWarned) {
+          tbBackendWarned = true;
+          console.warn(`ganbook: no TensorBoard events on the "${tf.getBackend()}" backend (tfjs-node's writer needs native TensorFlow); metrics.jsonl, samples and checkpoints are written as usual.`);
+        }
+        return null;
+      }
       this.writer = tf.node.summaryFileWriter(this.tensorboardDir);
       openedTbDirs.add(path.resolve(this.tensorboardDir));
     }
@@ -161,9 +170,11 @@ export class RunTracker {
   async sample(step: number, grid: Tensor3D): Promise<string> {
     const [h, w, c] = grid.shape;
     const file = path.join(this.dir, 'samples', `step-${String(step).padStart(8, '0')}.png`);
-    if (hasNodeHelpers()) fs.writeFileSync(file, await tf.node.encodePng(grid));
-    const data = await grid.data();
-    this.frames.set(step, { width: w, height: h, channels: c as 1 | 3, data: Uint8Array.from(data) });
+    // One asynchronous read (WebGPU in Node cannot read synchronously), then a PNG encoder in plain
+    // JavaScript: the same file on every backend, none needing tfjs-node.
+    const data = Uint8Array.from(await grid.data());
+    fs.writeFileSync(file, encodePng({ data, width: w, height: h, channels: c as 1 | 3 | 4 }));
+    this.frames.set(step, { width: w, height: h, channels: c as 1 | 3, data });
     return file;
   }
 
@@ -174,7 +185,7 @@ export class RunTracker {
    */
   writeGif(opts: { delayMs?: number; upToStep?: number } = {}): string | null {
     const frames = new Map(this.frames);
-    if (this.resumed && hasNodeHelpers()) {
+    if (this.resumed && hasNodeHelpers() && tf.getBackend() === 'tensorflow') { // decodePng runs on native TensorFlow only
       for (const { step, file } of sampleGrids(this.dir)) {
         if (frames.has(step) || (opts.upToStep !== undefined && step > opts.upToStep)) continue;
         const img = tf.node.decodePng(fs.readFileSync(file)) as Tensor3D;
@@ -212,6 +223,8 @@ export function sampleGrids(runDir: string): { step: number; file: string }[] {
 
 /** TensorBoard folders this process has a writer open on. */
 const openedTbDirs = new Set<string>();
+/** The no-TensorBoard-on-this-backend note is printed once per process. */
+let tbBackendWarned = false;
 
 /** Contents of a run folder's `.lock` file. */
 interface RunLock { pid: number; host: string; since: string }
