@@ -196,6 +196,12 @@ const LIST_ATTR_PROBE = 'let lists=false;try{const b=tf.backend(),x=tf.scalar(1)
   + "b.executeMultipleOutputs('IdentityN',[{name:'T',type:b.binding.TF_ATTR_TYPE,value:[b.binding.TF_FLOAT]}],[x],1);lists=true}catch(e){}";
 
 /**
+ * JavaScript (for `node -e`, after `tf` is required) that sets `signals`: whether the loaded
+ * binding holds signals while kernels run (it exports GANBOOK_SIGNALS_BLOCKED = 1).
+ */
+const SIGNALS_PROBE = 'const signals=tf.backend().binding.GANBOOK_SIGNALS_BLOCKED===1;';
+
+/**
  * Whether `pkg`'s installed binding reads GANBOOK_TF_CONFIG (the context-config patch), asked of
  * a child process (`cwd`: where `pkg` resolves): a patched binding refuses a value that is not hex
  * with CONFIG_PROBE_ERROR in its message (tfjs then warns and falls back), an unpatched one ignores it.
@@ -207,4 +213,4 @@ function bindingReadsConfig(pkg, cwd) {
 }
 const CONFIG_PROBE_ERROR = 'GANBOOK_TF_CONFIG is not a hex-encoded serialized tensorflow.ConfigProto';
 
-module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, MARKER, CONFIG_MARKER, SIGNAL_MARKER };
+module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, SIGNALS_PROBE, MARKER, CONFIG_MARKER, SIGNAL_MARKER };

@@ -74,7 +74,8 @@ check('fused kernels (training engine)', false, () => {
 });
 
 check('signals held outside TensorFlow kernels (interrupts)', false, () => {
-  const r = sh(process.execPath, ['-e', "console.log('signals=' + (require('@tensorflow/tfjs-node').backend().binding.GANBOOK_SIGNALS_BLOCKED === 1))"],
+  const { SIGNALS_PROBE } = require('./binding-patch');
+  const r = sh(process.execPath, ['-e', `const tf=require('@tensorflow/tfjs-node');${SIGNALS_PROBE}console.log('signals='+signals)`],
     { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
   const on = /signals=true/.test(r.out);
   return {

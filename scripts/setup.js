@@ -15,7 +15,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 const { findPostgresBin, findNginx } = require('./system-tools');
 const { root, venv, venvBin, cacheDir, jupyterEnv } = require('./env');
-const { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE } = require('./binding-patch');
+const { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, SIGNALS_PROBE } = require('./binding-patch');
 
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -108,8 +108,8 @@ function tfPackageDir(pkg) { return path.join(root, 'node_modules', ...pkg.split
  * attributes pass; signals: it blocks signals inside kernels; config: it reads GANBOOK_TF_CONFIG) or {backend: null, error}.
  */
 function probeBinding(pkg) {
-  const code = `const tf=require(${JSON.stringify(pkg)});${LIST_ATTR_PROBE}`
-    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists,signals:!!b.binding&&b.binding.GANBOOK_SIGNALS_BLOCKED===1}))`;
+  const code = `const tf=require(${JSON.stringify(pkg)});${LIST_ATTR_PROBE}${SIGNALS_PROBE}`
+    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists,signals}))`;
   const r = run(process.execPath, ['-e', code], { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeoutMs: 120e3 });
   const line = r.out.split('\n').find((l) => l.startsWith('{"backend"'));
   if (!r.ok || !line) return { backend: null, error: r.out.trim().split('\n').slice(-6).join('\n') };
