@@ -67,8 +67,18 @@ export interface EvaluateOptions extends Omit<EvaluateImagesOptions, 'labels' | 
   n?: number;
   /** Latent size (default: from the model's input or `meta`). */
   latentDim?: number;
-  /** Classes of a conditional generator (default: from `meta`, or 0). Labels cycle 0..K-1. */
+  /** Classes of a conditional generator (default: from `meta`, or 0). Labels cycle 0..K-1 unless `labelWeights` is given. */
   numClasses?: number;
+  /**
+   * Conditional generators: how often to ask for each class, as `numClasses` non-negative weights
+   * (e.g. the training set's image count per class); the `n` labels are split in proportion
+   * (largest remainders), in blocks by class. Default: every class equally. A conditional model's
+   * image distribution is Σ_y p(y)·p(x | y), so score it at the data's class shares when its
+   * distribution scores (FCD, KCD, precision/recall) are to be compared with the real data's
+   * (the per-class scores are the same either way, from fewer or more samples).
+   * Throws when the length is not `numClasses`, a weight is negative or not finite, or all are 0.
+   */
+  labelWeights?: ArrayLike<number>;
   /** Output range of the generator (default `[-1, 1]`, tanh). */
   range?: [number, number];
   /** Generation batch size (default 250). */
@@ -381,9 +391,26 @@ function samplerOf(generator: GeneratorLike, opts: EvaluateOptions): { sample: S
   return { sample, latentDim, numClasses, range: opts.range ?? meta?.range ?? [-1, 1] };
 }
 
+/** The `n` labels a conditional generator is asked for: cycling 0..K-1, or in blocks in proportion to `weights` (largest remainders). */
+export function requestedLabels(n: number, numClasses: number, weights?: ArrayLike<number>): Int32Array {
+  if (!weights) return Int32Array.from({ length: n }, (_, i) => i % numClasses);
+  const w = Array.from(weights);
+  if (w.length !== numClasses) throw new Error(`evaluateGenerator: labelWeights has ${w.length} weights for ${numClasses} classes; pass one per class.`);
+  const bad = w.findIndex((v) => !Number.isFinite(v) || v < 0);
+  if (bad >= 0) throw new Error(`evaluateGenerator: labelWeights[${bad}] is ${w[bad]}; expected finite weights >= 0.`);
+  const total = w.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new Error('evaluateGenerator: labelWeights are all 0; give at least one class a positive weight.');
+  const exact = w.map((v) => (n * v) / total);
+  const counts = exact.map(Math.floor);
+  const byRemainder = exact.map((e, c) => [e - counts[c], c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const spare = n - counts.reduce((a, b) => a + b, 0);   // < numClasses
+  for (let k = 0; k < spare; k++) counts[byRemainder[k][1]]++;
+  return Int32Array.from(counts.flatMap((m, c) => new Array<number>(m).fill(c)));
+}
+
 /**
  * Samples `n` images with a seeded latent batch (labels cycling 0..K-1 for conditional
- * generators) and scores them with {@link evaluateImages}. Same generator, seed and `n` → same
+ * generators, or in proportion to `labelWeights`) and scores them with {@link evaluateImages}. Same generator, seed and `n` → same
  * numbers.
  *
  * @example
@@ -416,7 +443,7 @@ export async function sampleGenerator(generator: GeneratorLike, opts: EvaluateOp
   const n = opts.n ?? 1000;
   const seed = opts.seed ?? 0;
   const { sample, latentDim, numClasses, range } = samplerOf(generator, opts);
-  const labels = numClasses > 0 ? Int32Array.from({ length: n }, (_, i) => i % numClasses) : null;
+  const labels = numClasses > 0 ? requestedLabels(n, numClasses, opts.labelWeights) : null;
   const bs = opts.batchSize ?? 250;
   const z = tf.tensor2d(latentCodes(n, latentDim, seed), [n, latentDim]);
   const parts: Tensor[] = [];

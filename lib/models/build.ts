@@ -57,9 +57,31 @@ function norm(n: NetConfig): Layer | null {
 /** A weight layer (dense / conv) under the network's weight normalisation (`n.weightNorm`). */
 const wn = (n: NetConfig, layer: Layer): Layer => applyWeightNorm(n.weightNorm, layer as never) as unknown as Layer;
 
-/** norm → activation → dropout after a hidden layer. */
-function post(x: SymbolicTensor, n: NetConfig, withNorm = true): SymbolicTensor {
-  const nl = withNorm ? norm(n) : null;
+/**
+ * Conditional batch norm (de Vries et al. 2017): batch norm, then `· γ[y] + β[y]` with γ, β one row
+ * per class of two embeddings (γ initialised to 1, β to 0), for `x` `[n, d]` or `[n, h, w, d]` and
+ * `label` `[n, 1]`. The batch norm keeps its own scale and offset (the same family of functions:
+ * tfjs-layers' batch norm cannot train without them). Built of stock layers, so it saves, loads
+ * and trains on the native engine like any other.
+ */
+function conditionalBatchNorm(x: SymbolicTensor, label: SymbolicTensor, numClasses: number): SymbolicTensor {
+  const d = x.shape[x.shape.length - 1] as number;
+  const plane = x.shape.slice(1, -1).map(() => 1);
+  const row = (init: 'ones' | 'zeros') => {
+    const e = tf.layers.embedding({ inputDim: numClasses, outputDim: d, embeddingsInitializer: init }).apply(label) as SymbolicTensor;
+    return tf.layers.reshape({ targetShape: [...plane, d] }).apply(e) as SymbolicTensor;
+  };
+  const xhat = tf.layers.batchNormalization().apply(x) as SymbolicTensor;
+  return tf.layers.add().apply([tf.layers.multiply().apply([xhat, row('ones')]) as SymbolicTensor, row('zeros')]) as SymbolicTensor;
+}
+
+/** The label a generator's batch norms are conditioned on (`conditional.generator: 'batchnorm'`). */
+interface NormLabel { label: SymbolicTensor; numClasses: number }
+
+/** norm → activation → dropout after a hidden layer (the norm conditional on `cond`'s label when given). */
+function post(x: SymbolicTensor, n: NetConfig, withNorm = true, cond?: NormLabel): SymbolicTensor {
+  if (withNorm && cond && n.norm === 'batch') x = conditionalBatchNorm(x, cond.label, cond.numClasses);
+  const nl = withNorm && !(cond && n.norm === 'batch') ? norm(n) : null;
   if (nl) x = nl.apply(x) as SymbolicTensor;
   x = activation(n).apply(x) as SymbolicTensor;
   if (n.dropout > 0) x = tf.layers.dropout({ rate: n.dropout }).apply(x) as SymbolicTensor;
@@ -67,30 +89,30 @@ function post(x: SymbolicTensor, n: NetConfig, withNorm = true): SymbolicTensor 
 }
 
 /** `n.refine` stride-1 convolutions (each followed by norm → activation → dropout) at the coarsest resolution. */
-function refine(x: SymbolicTensor, n: NetConfig, filters: number, init: Init): SymbolicTensor {
+function refine(x: SymbolicTensor, n: NetConfig, filters: number, init: Init, cond?: NormLabel): SymbolicTensor {
   for (let i = 0; i < (n.refine ?? 0); i++) {
-    x = post(wn(n, tf.layers.conv2d({ filters, kernelSize: n.kernelSize, strides: 1, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor, n);
+    x = post(wn(n, tf.layers.conv2d({ filters, kernelSize: n.kernelSize, strides: 1, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor, n, true, cond);
   }
   return x;
 }
 
-function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init): SymbolicTensor {
+function generatorBody(x: SymbolicTensor, c: GanConfig, init: Init, cond?: NormLabel): SymbolicTensor {
   const g = c.generator;
   const [h, w, ch] = c.imageShape;
   if (c.arch === 'fc') {
-    for (const units of g.widths) x = post(wn(g, tf.layers.dense({ units, kernelInitializer: init.next() })).apply(x) as SymbolicTensor, g);
+    for (const units of g.widths) x = post(wn(g, tf.layers.dense({ units, kernelInitializer: init.next() })).apply(x) as SymbolicTensor, g, true, cond);
     x = wn(g, tf.layers.dense({ units: h * w * ch, activation: 'tanh', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
     return tf.layers.reshape({ targetShape: [h, w, ch] }).apply(x) as SymbolicTensor;
   }
   const f = 2 ** g.widths.length;
   const [sh, sw] = [h / f, w / f];
   x = wn(g, tf.layers.dense({ units: sh * sw * g.widths[0], kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
-  x = post(x, g);
+  x = post(x, g, true, cond);
   x = tf.layers.reshape({ targetShape: [sh, sw, g.widths[0]] }).apply(x) as SymbolicTensor;
-  x = refine(x, g, g.widths[0], init);
+  x = refine(x, g, g.widths[0], init, cond);
   for (const filters of g.widths.slice(1)) {
     x = wn(g, tf.layers.conv2dTranspose({ filters, kernelSize: g.kernelSize, strides: 2, padding: 'same', kernelInitializer: init.next() })).apply(x) as SymbolicTensor;
-    x = post(x, g);
+    x = post(x, g, true, cond);
   }
   return wn(g, tf.layers.conv2dTranspose({ filters: ch, kernelSize: g.kernelSize, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init.next() }))
     .apply(x) as SymbolicTensor;
@@ -133,14 +155,19 @@ export function buildGenerator(config: GanConfig): LayersModel {
   const z = tf.input({ shape: [c.latentDim], name: 'z' });
   let x: SymbolicTensor = z;
   const inputs = [z];
+  let cond: NormLabel | undefined;
   if (c.conditional) {
     const label = tf.input({ shape: [1], name: 'label' });
     inputs.push(label);
-    let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: c.conditional.embedDim, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
-    e = tf.layers.flatten().apply(e) as SymbolicTensor;
-    x = tf.layers.concatenate().apply([z, e]) as SymbolicTensor;
+    if (c.conditional.generator === 'batchnorm') {
+      cond = { label, numClasses: c.conditional.numClasses };
+    } else {
+      let e = tf.layers.embedding({ inputDim: c.conditional.numClasses, outputDim: c.conditional.embedDim, embeddingsInitializer: init.next() }).apply(label) as SymbolicTensor;
+      e = tf.layers.flatten().apply(e) as SymbolicTensor;
+      x = tf.layers.concatenate().apply([z, e]) as SymbolicTensor;
+    }
   }
-  return tf.model({ inputs, outputs: generatorBody(x, c, init), name: 'generator' });
+  return tf.model({ inputs, outputs: generatorBody(x, c, init, cond), name: 'generator' });
 }
 
 /**

@@ -70,6 +70,15 @@ export interface ConditionalConfig {
    * `ψ(φ(x)) + ⟨E[y], φ(x)⟩` (Miyato & Koyama 2018, "cGANs with projection discriminator", eq. 3).
    */
   discriminator?: 'concat' | 'projection';
+  /**
+   * How the generator sees the label. `'concat'` (default): the label's `embedDim`-wide embedding
+   * concatenated to `z`. `'batchnorm'`: conditional batch norm — every batch norm of the generator
+   * is followed by a per-class scale γ[y] (initialised to 1) and offset β[y] (initialised to 0)
+   * from two embeddings, so the label acts at every resolution
+   * (de Vries et al. 2017, "Modulating early visual processing by language"; the generator of
+   * Miyato & Koyama 2018). Needs `generator.norm: 'batch'`; `z` then enters alone.
+   */
+  generator?: 'concat' | 'batchnorm';
 }
 
 /** A whole GAN. */
@@ -182,6 +191,8 @@ export function wganGp(o: GanOverrides = {}): GanConfig {
  * const gan = buildGan(conditionalGan({ conditional: { numClasses: 10 } }));
  * gan.generator.predict([tf.randomNormal([4, 100]), tf.tensor2d([[0], [1], [2], [3]])]);
  * const proj = buildGan(conditionalGan({ conditional: { discriminator: 'projection' } }));
+ * // the label through every batch norm of G: x̂ · γ[y] + β[y] (de Vries et al. 2017)
+ * const cbn = buildGan(conditionalGan({ conditional: { discriminator: 'projection', generator: 'batchnorm' } }));
  * ```
  */
 export function conditionalGan(o: GanOverrides = {}): GanConfig {
@@ -258,6 +269,11 @@ export function validateConfig(c: GanConfig): GanConfig {
     const how = c.conditional.discriminator;
     check(how === undefined || how === 'concat' || how === 'projection',
       `Expected conditional.discriminator 'concat' or 'projection'; got ${JSON.stringify(how)}.`);
+    const gHow = c.conditional.generator;
+    check(gHow === undefined || gHow === 'concat' || gHow === 'batchnorm',
+      `Expected conditional.generator 'concat' or 'batchnorm'; got ${JSON.stringify(gHow)}.`);
+    check(gHow !== 'batchnorm' || c.generator.norm === 'batch',
+      `conditional.generator 'batchnorm' modulates the generator's batch norms, but generator.norm is ${JSON.stringify(c.generator.norm)}; set generator: { norm: 'batch' } or conditional.generator: 'concat'.`);
   }
   return c;
 }

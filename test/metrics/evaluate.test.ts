@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type LayersModel, type Tensor4D } from '../../lib/backend';
 import { loadDataset } from '../../lib/data/load';
 import { loadClassifier } from '../../lib/metrics/classifier';
-import { evaluateGenerator, evaluateImages, latentCodes, sampleGenerator } from '../../lib/metrics/evaluate';
+import { evaluateGenerator, evaluateImages, latentCodes, requestedLabels, sampleGenerator } from '../../lib/metrics/evaluate';
 import { memorization } from '../../lib/metrics/memorization';
 
 let train: Tensor4D; // 300 MNIST training images
@@ -100,5 +100,30 @@ describe('evaluateGenerator', () => {
     const rep = await evaluateGenerator({ model: cgen, meta: { latentDim: 8, numClasses: 10 } }, { n: 60, diversityPairs: 0 });
     expect(rep.perClass).toHaveLength(10);
     expect(rep.perClass.every((c) => c.n === 6 && c.accuracy >= 0 && c.accuracy <= 1 && Number.isFinite(c.fcd))).toBe(true);
+  });
+
+  it('labelWeights: labels in proportion to the weights (largest remainders), the same latent codes; bad weights named', async () => {
+    const meta = { latentDim: 8, numClasses: 3 };
+    // 10 · [5, 3, 2] / 10 exactly; 7 · [1, 1, 1] / 3 = 2.33 each → the first class by remainder ties gets the spare one
+    expect(Array.from(requestedLabels(10, 3, [5, 3, 2]))).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 2, 2]);
+    expect(Array.from(requestedLabels(7, 3, [1, 1, 1]))).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    // 11 at [0.6, 0.3, 0.1]: 6.6, 3.3, 1.1 → 6, 3, 1 and the spare to the largest remainder (class 0)
+    expect(Array.from(requestedLabels(11, 3, [3568, 1784, 594.67]).reduce((c, l) => { c[l]++; return c; }, [0, 0, 0]))).toEqual([7, 3, 1]);
+    expect(Array.from(requestedLabels(4, 3, [0, 2, 0]))).toEqual([1, 1, 1, 1]);
+    // three spares (10 / 7 = 1.43 each): to the first three classes of the tied remainders
+    expect(Array.from(requestedLabels(10, 7, [1, 1, 1, 1, 1, 1, 1]))).toEqual([0, 0, 1, 1, 2, 2, 3, 4, 5, 6]);
+    // 1800 at the emoji training split's category counts: n in all, each within one of its exact share
+    const emojiCounts = [290, 3568, 410, 230, 440, 160, 500, 290, 110];
+    const got = requestedLabels(1800, 9, emojiCounts).reduce((c, l) => { c[l]++; return c; }, new Array<number>(9).fill(0));
+    expect(got.reduce((a, b) => a + b, 0)).toBe(1800);
+    got.forEach((m, c) => expect(Math.abs(m - (1800 * emojiCounts[c]) / 5998)).toBeLessThan(1));
+    const a = await sampleGenerator({ model: cgen, meta }, { n: 10, seed: 3, labelWeights: [5, 3, 2] });
+    expect(Array.from(a.labels!)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 2, 2]);
+    a.images.dispose();
+    const msg = (w: number[]) => sampleGenerator({ model: cgen, meta }, { n: 10, labelWeights: w });
+    await expect(msg([1, 1])).rejects.toThrow('labelWeights has 2 weights for 3 classes');
+    await expect(msg([1, -1, 1])).rejects.toThrow('labelWeights[1] is -1; expected finite weights >= 0');
+    await expect(msg([1, NaN, 1])).rejects.toThrow('labelWeights[1] is NaN');
+    await expect(msg([0, 0, 0])).rejects.toThrow('labelWeights are all 0');
   });
 });

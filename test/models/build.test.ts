@@ -98,6 +98,36 @@ describe('model builders', () => {
     expect(() => conditionalGan({ conditional: { discriminator: 'proj' as never } })).toThrow(/conditional\.discriminator 'concat' or 'projection'; got "proj"/);
   });
 
+  it('conditional batch norm in G: x̂ · γ[y] + β[y] per class, label-blind at initialisation (de Vries et al. 2017)', () => {
+    const c = buildGan(conditionalGan({ latentDim: 8, generator: { widths: [8, 4] }, discriminator: { widths: [4, 8] }, conditional: { generator: 'batchnorm' } }));
+    const G = c.generator;
+    expect(G.inputs.map((i) => i.shape)).toEqual([[null, 8], [null, 1]]);
+    expect(G.layers.some((l) => l.getClassName() === 'Concatenate')).toBe(false);   // z enters alone
+    const z = tf.randomNormal([3, 8], 0, 1, 'float32', 5), y = tf.tensor2d([[0], [4], [9]]), y2 = tf.tensor2d([[1], [1], [1]]);
+    // γ = 1, β = 0 for every class at first: the label changes nothing yet
+    const same = tf.tidy(() => tf.sub(G.predict([z, y]) as Tensor, G.predict([z, y2]) as Tensor).abs().max().dataSync()[0]);
+    expect(same).toBe(0);
+    // the first batch norm (after the dense layer, [n, 7·7·8]): inference-mode x̂ = x / √(1 + ε) (its own
+    // scale 1 and offset 0 at initialisation), then γ[y], β[y]
+    const [gammaE, betaE] = G.layers.filter((l) => l.getClassName() === 'Embedding').slice(0, 2);
+    gammaE.setWeights([tf.randomUniform([10, 392], 0.5, 1.5, 'float32', 6)]);
+    betaE.setWeights([tf.randomUniform([10, 392], -1, 1, 'float32', 7)]);
+    const add = G.layers.find((l) => l.getClassName() === 'Add')!;
+    const dense = G.layers.find((l) => l.getClassName() === 'Dense')!;
+    const [got, want] = tf.tidy(() => {
+      const h = tf.model({ inputs: G.inputs, outputs: dense.output as never }).predict([z, y]) as Tensor;
+      const rows = [0, 4, 9];
+      const want = tf.add(tf.mul(tf.div(h, Math.sqrt(1 + 1e-3)), tf.gather(gammaE.getWeights()[0], rows)), tf.gather(betaE.getWeights()[0], rows));
+      return [Array.from((tf.model({ inputs: G.inputs, outputs: add.output as never }).predict([z, y]) as Tensor).dataSync()), Array.from(want.dataSync())];
+    });
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 4));
+    expect(tf.tidy(() => tf.sub(G.predict([z, y]) as Tensor, G.predict([z, y2]) as Tensor).abs().max().dataSync()[0])).toBeGreaterThan(1e-3);
+    tf.dispose([z, y, y2]); disposeGan(c);
+    expect(() => conditionalGan({ generator: { norm: 'none' }, conditional: { generator: 'batchnorm' } }))
+      .toThrow(/conditional\.generator 'batchnorm' modulates the generator's batch norms, but generator\.norm is "none"/);
+    expect(() => conditionalGan({ conditional: { generator: 'film' as never } })).toThrow(/conditional\.generator 'concat' or 'batchnorm'; got "film"/);
+  });
+
   it('minibatch stddev appends the batch\'s mean feature stddev as a channel (Karras et al. 2018, §3)', () => {
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);   // two samples of 2x2x1
     const y = new MinibatchStdDev().apply(x) as Tensor;

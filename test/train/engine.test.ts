@@ -55,6 +55,7 @@ const cases: [string, GanConfig, TrainerOptions, number][] = [
   ['minibatch stddev in D (batch-dependent: real and fake apart)', dcgan({ ...small, discriminator: { ...small.discriminator, minibatchStd: true } }), {}, 3],
   ['minibatch stddev in a WGAN-GP critic (double backward)', wganGp({ ...small, discriminator: { ...small.discriminator, minibatchStd: true } }), { nCritic: 2 }, 2],
   ['conditionalGan, projection discriminator (embedding, dot, add)', conditionalGan({ ...small, conditional: { discriminator: 'projection' } }), {}, 3],
+  ['conditionalGan, conditional batch norm in G (embeddings, broadcast multiply and add)', conditionalGan({ ...small, conditional: { discriminator: 'projection', generator: 'batchnorm' } }), {}, 3],
   ['strong recipe (refine convs, ReLU G, batch norm in D)', dcgan({ ...small, generator: { widths: [8, 4], activation: 'relu', refine: 1 }, discriminator: { widths: [4, 8, 8], norm: 'batch', refine: 1 } }), {}, 2],
   ['label smoothing 0.1', dcgan(small), { labelSmoothing: 0.1 }, 3],
   ['hinge', dcgan({ ...small, loss: 'hinge' }), {}, 3],
