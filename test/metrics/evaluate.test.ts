@@ -64,6 +64,20 @@ describe('evaluateGenerator', () => {
     expect(Math.abs(sd - 1)).toBeLessThan(0.03);
   });
 
+  it('truncated latent codes: every value within the threshold, the others kept, the truncated normal\'s spread', () => {
+    const full = latentCodes(2000, 10, 3);
+    for (const [t, sdWant] of [[1, 0.5396], [0.5, 0.2839]]) {
+      // Var of N(0, 1) truncated to [−t, t]: 1 − 2tφ(t) / (2Φ(t) − 1) → 0.2911 (t 1), 0.0806 (t 0.5)
+      const z = latentCodes(2000, 10, 3, t);
+      expect(z.every((v) => Math.abs(v) <= t)).toBe(true);
+      expect(z.every((v, i) => Math.abs(full[i]) > t || v === full[i])).toBe(true);
+      const sd = Math.sqrt(z.reduce((a, v) => a + v * v, 0) / z.length);
+      expect(Math.abs(sd - sdWant)).toBeLessThan(0.01);
+    }
+    expect(latentCodes(50, 10, 3, Infinity)).toEqual(latentCodes(50, 10, 3));
+    for (const bad of [0, -1, NaN]) expect(() => latentCodes(4, 2, 0, bad)).toThrow(`truncation must be a threshold > 0 (e.g. 1 or 0.5; Infinity for none); got ${bad}`);
+  });
+
   it('same seed and n → identical scores; another seed → different; no tensor leaks', async () => {
     const before = tf.memory().numTensors;
     const opts = { dataset: 'mnist' as const, n: 120, seed: 0, diversityPairs: 20 }; // seed 0 too (tfjs treats it as unseeded)
