@@ -111,6 +111,30 @@ export interface EvaluationScores {
   memorizationMin: number;
   /** Classes of the classifier (the classifier score's maximum). */
   numClasses?: number;
+  /**
+   * Conditional samples: total variation distance (0 – 1) between the requested labels' class
+   * shares and those of the real images the statistics come from; above 0.1 the report says that
+   * FCD, KCD and precision/recall compare different class mixes (see `labelWeights`).
+   */
+  labelMixGap?: number;
+}
+
+/** The report's caution when the requested labels' class mix differs from the reference images' (above 0.1). */
+function labelMixNote(s: EvaluationScores): string | null {
+  if (!(s.labelMixGap !== undefined && s.labelMixGap > 0.1)) return null;
+  return `the requested labels' class mix is ${s.labelMixGap.toFixed(2)} (total variation) from that of the real images scored against: `
+    + 'FCD, KCD and precision/recall compare different mixes; for distribution scores ask in the data\'s proportions (labelWeights: the training set\'s class counts)';
+}
+
+/** Total variation distance between the class shares of two label lists over `k` classes. */
+function classMixDistance(a: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
+  const share = (l: ArrayLike<number>) => {
+    const c = new Array<number>(k).fill(0);
+    for (let i = 0; i < l.length; i++) c[l[i]] += 1 / l.length;
+    return c;
+  };
+  const [p, q] = [share(a), share(b)];
+  return 0.5 * p.reduce((acc, v, i) => acc + Math.abs(v - q[i]), 0);
 }
 
 /** Scores of a generator or image batch; `show(report)` renders a table plus best/worst grids. */
@@ -171,6 +195,8 @@ export class EvaluationReport implements Displayable {
       })(this.rows()),
     ];
     for (const c of this.perClass) lines.push(`  class ${c.label}: accuracy ${f(c.accuracy)}, confidence ${f(c.confidence)}, FCD ${f(c.fcd, 2)} (n ${c.n})`);
+    const note = labelMixNote(s);
+    if (note) lines.push(`  note: ${note}`);
     return lines.join('\n');
   }
 
@@ -202,6 +228,7 @@ export class EvaluationReport implements Displayable {
       ...this.rows().map(([k, v, r, note]) => row(k, v, b ? r : null, note)),
       ...this.perClass.map((q) => row(`class ${q.label}`, `acc ${f(q.accuracy)}, conf ${f(q.confidence)}, FCD ${f(q.fcd, 2)}`, b ? '' : null, `n ${q.n}`)),
       '</table>',
+      labelMixNote(s) ? `<p><i>Note: ${labelMixNote(s)}.</i></p>` : '',
       `<p>Most confidently classified samples:<br><img src="data:image/png;base64,${b64(best!)}"></p>`,
       `<p>Least confidently classified samples:<br><img src="data:image/png;base64,${b64(worst!)}"></p></div>`,
     ].join('\n');
@@ -291,6 +318,7 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
       name: opts.name ?? 'images', dataset, n, seed, classifierScore: classifierScoreFromProbs(out.probs, n, K), fcd, kcd, kcdStd,
       precision: pr.precision, recall: pr.recall, msSsimDiversity: diversity,
       memorizationMedian: ms?.median ?? NaN, memorizationMin: ms?.min ?? NaN, numClasses: K,
+      ...(opts.labels ? { labelMixGap: classMixDistance(opts.labels, clf.stats.subsampleLabels, K) } : {}),
     };
     let baseline: EvaluationScores | null = null;
     if (opts.baseline ?? true) {

@@ -114,6 +114,20 @@ describe('evaluateGenerator', () => {
     const rep = await evaluateGenerator({ model: cgen, meta: { latentDim: 8, numClasses: 10 } }, { n: 60, diversityPairs: 0 });
     expect(rep.perClass).toHaveLength(10);
     expect(rep.perClass.every((c) => c.n === 6 && c.accuracy >= 0 && c.accuracy <= 1 && Number.isFinite(c.fcd))).toBe(true);
+    // MNIST's test digits are near-uniform over the classes: the requested mix matches, no note
+    expect(rep.scores.labelMixGap!).toBeLessThan(0.1);
+    expect(rep.toText()).not.toContain('note:');
+  });
+
+  it('asking for one class only: the report says the class mix differs from the reference images\'', async () => {
+    const { images } = await sampleGenerator({ model: cgen, meta: { latentDim: 8, numClasses: 10 } }, { n: 20, seed: 1 });
+    const rep = await evaluateImages(images, { labels: new Int32Array(20), diversityPairs: 0, baseline: false });
+    images.dispose();
+    // total variation to the reference labels = 1 − (their share of class 0), about 0.9 for MNIST
+    const refLabels = (await loadClassifier('mnist')).stats.subsampleLabels;
+    const ref = refLabels.filter((l) => l === 0).length / refLabels.length;
+    expect(rep.scores.labelMixGap!).toBeCloseTo(1 - ref, 6);
+    expect(rep.toText()).toContain(`note: the requested labels' class mix is ${(1 - ref).toFixed(2)} (total variation)`);
   });
 
   it('labelWeights: labels in proportion to the weights (largest remainders), the same latent codes; bad weights named', async () => {
