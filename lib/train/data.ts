@@ -3,6 +3,7 @@
  * on `(seed, batchIndex)`: so a resumed run draws the same batches as an uninterrupted one.
  */
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../backend';
+import { mulberry32 } from '../data/random';
 import { mixSeed, shuffledIndices } from './rng';
 
 /** What the trainer accepts: a Dataset (`images` in [0, 1]) or an image tensor `[n, h, w, c]`. */
@@ -32,11 +33,15 @@ export class BatchSource {
   readonly name: string | undefined;
   private epochCache: { epoch: number; order: Int32Array } | null = null;
 
+  /** Per-image draw weights summing to 1 (`classBalance` > 0), else null: every image once per epoch. */
+  private drawWeights: Float64Array | null = null;
+
   /**
    * @param range value range of the input images (Datasets are `[0,1]`; a tensor's range is
    *   detected from its minimum when omitted).
+   * @param classBalance images drawn ∝ (class size)^−classBalance (0: every image once per epoch).
    */
-  constructor(data: TrainData, readonly batchSize: number, readonly seed: number, range?: '[0,1]' | '[-1,1]') {
+  constructor(data: TrainData, readonly batchSize: number, readonly seed: number, range?: '[0,1]' | '[-1,1]', readonly classBalance = 0) {
     const isTensor = data instanceof tf.Tensor;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Expected batchSize a positive integer; got ${batchSize}.`);
     if (!isTensor && typeof data.gather === 'function' && data.size !== undefined && data.imageShape) {
@@ -48,6 +53,7 @@ export class BatchSource {
       this.labels = data.labels ?? null;
       this.name = data.name;
       if (batchSize > this.n) throw new Error(`Expected batchSize <= number of images (${this.n}); got ${batchSize}. Use a smaller batchSize or more data.`);
+      this.balanceClasses();
       return;
     }
     const images = (isTensor ? data : data.images) as Tensor4D;
@@ -65,6 +71,14 @@ export class BatchSource {
       this.images = (range ?? '[0,1]') === '[-1,1]' ? tf.clone(images) : tf.tidy(() => images.mul(2).sub(1)) as Tensor4D;
     }
     this.name = isTensor ? undefined : data.name;
+    this.balanceClasses();
+  }
+
+  /** Draw weights for `classBalance` (throws for unlabelled data). */
+  private balanceClasses(): void {
+    if (!(this.classBalance > 0)) return;
+    if (!this.labels) throw new Error(`classBalance ${this.classBalance} draws images by class, but the data has no labels; pass a labelled Dataset or leave classBalance at 0.`);
+    this.drawWeights = classBalanceWeights(this.labels, this.classBalance);
   }
 
   /**
@@ -90,7 +104,10 @@ export class BatchSource {
 
   private indices(batchIndex: number): Int32Array {
     const epoch = Math.floor(batchIndex / this.batchesPerEpoch);
-    if (this.epochCache?.epoch !== epoch) this.epochCache = { epoch, order: shuffledIndices(this.n, mixSeed(this.seed, epoch, 0x5eed)) };
+    if (this.epochCache?.epoch !== epoch) {
+      const seed = mixSeed(this.seed, epoch, 0x5eed);
+      this.epochCache = { epoch, order: this.drawWeights ? weightedEpoch(this.drawWeights, seed) : shuffledIndices(this.n, seed) };
+    }
     const i = batchIndex % this.batchesPerEpoch;
     return this.epochCache.order.subarray(i * this.batchSize, (i + 1) * this.batchSize);
   }
@@ -116,4 +133,36 @@ export class BatchSource {
 export function disposeBatch(b: { real: Tensor; labels?: Tensor }): void {
   b.real.dispose();
   b.labels?.dispose();
+}
+
+/**
+ * Per-image draw weights for `classBalance` β: image i ∝ (size of its class)^−β, normalised to 1.
+ * Class c's share of draws is then ∝ size_c^(1−β): β 0 → the data's shares, β 1 → equal shares.
+ */
+export function classBalanceWeights(labels: ArrayLike<number>, beta: number): Float64Array {
+  const size = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) size.set(labels[i], (size.get(labels[i]) ?? 0) + 1);
+  const w = Float64Array.from({ length: labels.length }, (_, i) => size.get(labels[i])! ** -beta);
+  const total = w.reduce((a, b) => a + b, 0);
+  return w.map((v) => v / total);
+}
+
+/**
+ * One epoch of `n = weights.length` image indices drawn in proportion to `weights` (sum 1), in a
+ * seeded shuffled order: image i appears ⌊n·wᵢ⌋ times plus once more with probability of its
+ * fractional part (systematic sampling from one seeded offset), so counts are within one of n·wᵢ.
+ */
+export function weightedEpoch(weights: Float64Array, seed: number): Int32Array {
+  const n = weights.length;
+  const rand = mulberry32(seed);
+  const out = new Int32Array(n);
+  let k = 0, acc = rand();   // systematic sampling: draw at u, u + 1, u + 2, … along the cumulative n·w
+  let cum = 0;
+  for (let i = 0; i < n && k < n; i++) {
+    cum += n * weights[i];
+    while (acc < cum && k < n) { out[k++] = i; acc += 1; }
+  }
+  while (k < n) out[k++] = n - 1;   // float round-off at the very end
+  const order = shuffledIndices(n, mixSeed(seed, 1));
+  return Int32Array.from(order, (j) => out[j]);
 }

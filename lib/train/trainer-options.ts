@@ -53,6 +53,14 @@ export interface TrainerOptions {
    * `lib/train/diff-augment.ts`.
    */
   diffAugment?: string;
+  /**
+   * How often each class's images are drawn, for labelled data whose classes differ in size: each
+   * image is drawn in proportion to (images in its class)^−classBalance, so `0` (default) draws
+   * every image equally often (big classes dominate), `1` every class equally often (small
+   * classes' images repeat), `0.5` in between (class shares ∝ √size). An epoch stays `n` images;
+   * the order stays seeded and resumable. Throws for unlabelled data.
+   */
+  classBalance?: number;
   /** Seed of noise, batch order and dropout (default 0). */
   seed?: number;
   /** Value range of a plain image tensor (Datasets are [0,1]); detected when omitted. */
@@ -120,7 +128,7 @@ export function resolve(config: GanConfig, o: TrainerOptions): Resolved {
     batchSize: 64, lrG: d.lrG, lrD: d.lrD, beta1: d.beta1, beta2: d.beta2,
     labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
-    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true, diffAugment: '',
+    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true, diffAugment: '', classBalance: 0,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     callbacks: o.callbacks ?? [],
     objective,

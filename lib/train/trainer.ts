@@ -127,7 +127,7 @@ export class GanTrainer {
     this.gan = gan;
     this.options = resolve(gan.config, options);
     const o = this.options;
-    this.data = new BatchSource(data, o.batchSize, o.seed, o.range);
+    this.data = new BatchSource(data, o.batchSize, o.seed, o.range, o.classBalance);
     const want = gan.imageShape.join('x'), got = this.data.imageShape.join('x');
     if (want !== got) throw new Error(`Expected images of shape ${want} for this GAN's config; got ${got}. Change config.imageShape or the data.`);
     if (gan.numClasses && !this.data.labels) throw new Error('Expected labelled data for a conditional GAN; got no labels. Pass a Dataset with labels.');
