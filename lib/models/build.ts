@@ -80,8 +80,9 @@ interface NormLabel { label: SymbolicTensor; numClasses: number }
 
 /** norm → activation → dropout after a hidden layer (the norm conditional on `cond`'s label when given). */
 function post(x: SymbolicTensor, n: NetConfig, withNorm = true, cond?: NormLabel): SymbolicTensor {
-  if (withNorm && cond && n.norm === 'batch') x = conditionalBatchNorm(x, cond.label, cond.numClasses);
-  const nl = withNorm && !(cond && n.norm === 'batch') ? norm(n) : null;
+  const byLabel = withNorm && cond !== undefined && n.norm === 'batch';
+  if (byLabel) x = conditionalBatchNorm(x, cond.label, cond.numClasses);
+  const nl = withNorm && !byLabel ? norm(n) : null;
   if (nl) x = nl.apply(x) as SymbolicTensor;
   x = activation(n).apply(x) as SymbolicTensor;
   if (n.dropout > 0) x = tf.layers.dropout({ rate: n.dropout }).apply(x) as SymbolicTensor;
