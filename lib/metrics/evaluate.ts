@@ -470,6 +470,10 @@ export function requestedLabels(n: number, numClasses: number, weights?: ArrayLi
  * const report = await evaluateGenerator(g, { dataset: 'mnist', n: 1000, seed: 0 });
  * await show(report);            // table + best/worst sample grids
  * report.scores.fcd;             // Fréchet classifier distance
+ * // a conditional generator on imbalanced classes: ask in the data's proportions for distribution scores
+ * const counts = emoji.classNames.map((_, k) => emoji.labels!.filter((l) => l === k).length);
+ * await evaluateGenerator(cg, { dataset: 'emoji', numClasses: 9, labelWeights: counts });
+ * await evaluateGenerator(cg, { dataset: 'emoji', numClasses: 9, truncation: 1 });   // the truncation trick
  * ```
  */
 export async function evaluateGenerator(generator: GeneratorLike, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
