@@ -11,21 +11,19 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * DCGAN at 32x32x3 (G: dense → 4x4x256, three stride-2 transposed convolutions 256 → 128 → 64 with
  * batch norm; D: three stride-2 convolutions 64 → 128 → 256, LeakyReLU 0.2), latent 100. Pass
  * `conditional: { numClasses: 9 }` for the category-conditional model; `imageShape: [64, 64, 3]`
- * for the 64-px images (deeper defaults). What notebook 08 trains: SNGAN's discriminator
- * (`emojiGan({ loss: 'hinge', discriminator: { weightNorm: 'spectral' } })`) with
- * `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet classifier distance 81.3
- * after 4,000 steps (real images: 4.2), against 159.9 for this preset as is after 3,000. Its
- * conditional model (projection discriminator, hinge, spectral norm) with DiffAugment puts 55.7%
- * of samples in the requested category after 8,000 steps in the notebook (Fréchet classifier
- * distance 65.7; the classifier's ceiling on held-out emoji is 59.5%); without DiffAugment, 49.9%
- * at 4,000 steps. A probe of the same run gave 48.6% / 52.3% / 55.7% / 56.3% at 4,000 / 6,000 /
- * 8,000 / 10,000 steps (FCD 83.1 / 67.7 / 65.7 / 63.9): the gain flattens by 10,000 steps. With
- * the skin-tone variants as training data too (`loadDataset('emoji', { size: 32 })`, 5,998 images
- * instead of 3,048), the same probe gave 48.4% / 52.1% at 4,000 / 6,000 steps — the same share —
- * but Fréchet classifier distance 61.4 / 48.2 (recall 0.47 / 0.60). Notebook 08 now trains both
- * models on the variants: the DCGAN reaches FCD 34.0 at 6,000 steps (recall 0.60), the conditional
- * one FCD 52.3 but 52.6% in the requested category at 8,000 (People & Body, 3,568 of the 5,998
- * images, takes the generator's capacity; 54.1% and FCD 65.2 without the variants, same session).
+ * for the 64-px images (deeper defaults). What notebook 08 trains, on the skin-tone variants too
+ * (5,998 images): SNGAN's discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm:
+ * 'spectral' } })`) with `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet
+ * classifier distance 33.8 after 6,000 steps (real images: 4.2; 159.9 for this preset as is after
+ * 3,000) — and its conditional model (projection discriminator, the category's embedding
+ * concatenated to z), 8,000 steps: Fréchet classifier distance **13.2** when asked for categories in
+ * the data's proportions (`evaluateGenerator(g, { labelWeights })`; 49.1 asked uniformly, a mix
+ * the held-out statistics do not have), 52.9% of samples in the requested category (the
+ * classifier's ceiling on held-out emoji: 59.5%; 61.9% with `truncation: 1`, at recall 0.23).
+ * Probes at 6,000 steps: conditional batch norm in G (`conditional: { generator: 'batchnorm' }`)
+ * 48.5% and FCD 14.0 at the data's mix, against 52.1% and 15.8 with the concatenation; 52.3% /
+ * 55.7% / 56.3% at 6,000 / 8,000 / 10,000 steps in an earlier probe without the variants: the share
+ * gains little after 8,000.
  *
  * @example
  * ```ts
