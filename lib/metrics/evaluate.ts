@@ -221,6 +221,7 @@ export class EvaluationReport implements Displayable {
     const row = (k: string, v: string, r: string | null, note = '') => `<tr><td>${k}</td><td style="text-align:right"><b>${v}</b></td>`
       + `${r === null ? '' : `<td style="text-align:right">${r}</td>`}<td>${note}</td></tr>`;
     const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+    const note = labelMixNote(s);
     const html = [
       `<div><b>${s.name}</b>: ${s.n} images, classifier <code>${s.dataset}</code>, seed ${s.seed} (channels ${c})`,
       '<table>',
@@ -228,7 +229,7 @@ export class EvaluationReport implements Displayable {
       ...this.rows().map(([k, v, r, note]) => row(k, v, b ? r : null, note)),
       ...this.perClass.map((q) => row(`class ${q.label}`, `acc ${f(q.accuracy)}, conf ${f(q.confidence)}, FCD ${f(q.fcd, 2)}`, b ? '' : null, `n ${q.n}`)),
       '</table>',
-      labelMixNote(s) ? `<p><i>Note: ${labelMixNote(s)}.</i></p>` : '',
+      note ? `<p><i>Note: ${note}.</i></p>` : '',
       `<p>Most confidently classified samples:<br><img src="data:image/png;base64,${b64(best!)}"></p>`,
       `<p>Least confidently classified samples:<br><img src="data:image/png;base64,${b64(worst!)}"></p></div>`,
     ].join('\n');

@@ -61,7 +61,7 @@ export interface NetConfig {
 /** Label conditioning: both networks embed the class index. */
 export interface ConditionalConfig {
   numClasses: number;
-  /** Size of the label embedding fed to the generator (the discriminator embeds to one image plane). */
+  /** Size of the label embedding concatenated to z (`generator: 'concat'`; unused with `'batchnorm'`, whose embeddings are as wide as each batch norm). */
   embedDim: number;
   /**
    * How the discriminator sees the label. `'concat'` (default): the label embedded as one extra
