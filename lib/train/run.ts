@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { createCanvas, Image } from '@napi-rs/canvas';
 import { tf, hasNodeHelpers, type Tensor, type Tensor3D } from '../backend';
 import { encodeGif, type GifFrame } from '../plot/gif';
 import { encodePng } from '../plot/grid-png';
@@ -185,13 +186,15 @@ export class RunTracker {
    */
   writeGif(opts: { delayMs?: number; upToStep?: number } = {}): string | null {
     const frames = new Map(this.frames);
-    if (this.resumed && hasNodeHelpers() && tf.getBackend() === 'tensorflow') { // decodePng runs on native TensorFlow only
+    if (this.resumed) {
+      const unreadable: string[] = [];
       for (const { step, file } of sampleGrids(this.dir)) {
         if (frames.has(step) || (opts.upToStep !== undefined && step > opts.upToStep)) continue;
-        const img = tf.node.decodePng(fs.readFileSync(file)) as Tensor3D;
-        const [h, w, c] = img.shape;
-        frames.set(step, { width: w, height: h, channels: c as 1 | 3, data: Uint8Array.from(img.dataSync()) });
-        img.dispose();
+        const frame = readPngFrame(file);
+        if (frame) frames.set(step, frame); else unreadable.push(path.basename(file));
+      }
+      if (unreadable.length) {
+        console.warn(`ganbook: samples.gif leaves out ${unreadable.length} sample grid(s) that are not readable PNGs: ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? ', …' : ''}`);
       }
     }
     if (!frames.size) return null;
@@ -208,6 +211,26 @@ export class RunTracker {
     const file = path.join(this.dir, 'summary.json'), tmp = `${file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, JSON.stringify(summary, null, 2));
     fs.renameSync(tmp, file); // atomic: a reader never sees half a summary
+  }
+}
+
+/**
+ * Decodes a saved sample grid (any backend: @napi-rs/canvas, not TensorFlow) to an RGBA frame;
+ * null when the file is not a readable PNG (e.g. cut short by a kill while it was written).
+ */
+function readPngFrame(file: string): GifFrame | null {
+  try {
+    const bytes = fs.readFileSync(file);
+    // Skia decodes a PNG cut short as far as it goes (black below): require its end chunk.
+    if (bytes.length < 12 || bytes.toString('latin1', bytes.length - 8, bytes.length - 4) !== 'IEND') return null;
+    const img = new Image();
+    img.src = bytes;
+    if (!img.complete || !img.width || !img.height) return null;
+    const canvas = createCanvas(img.width, img.height), g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return { width: img.width, height: img.height, channels: 4, data: g.getImageData(0, 0, img.width, img.height).data };
+  } catch {
+    return null;
   }
 }
 
