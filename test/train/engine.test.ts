@@ -9,6 +9,8 @@ import { conditionalGan, dcgan, fcGan, wganGp, type GanConfig } from '../../lib/
 import { GanTrainer, NonFiniteLossError, type TrainerOptions } from '../../lib/train/trainer';
 import { autodiffUpdate, type StepFactory } from '../../lib/train/train-step';
 import { registerLayerRule } from '../../lib/train/engine/layers';
+import { bilinearMatrix } from '../../lib/train/engine/rules/resampling';
+import { wassersteinGp } from '../../lib/train/objectives/index';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-engine-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -246,5 +248,97 @@ describe('which calls share a batch', () => {
     expect(withDropout).toMatchObject({ perCall: true, concatCalls: true, batchDependent: false });
     expect(withSn).toMatchObject({ perCall: true, concatCalls: false });
     disposeGan(fc); disposeGan(sn);
+  });
+});
+
+describe('hand-built networks with resampling and padding layers', () => {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  /** G: dense → 7x7 → nearest x2 → conv → bilinear x2 → conv (28x28x1, tanh). */
+  const generator = () => tf.sequential({ layers: [
+    tf.layers.dense({ inputShape: [8], units: 7 * 7 * 4, kernelInitializer: init(1) }),
+    tf.layers.reshape({ targetShape: [7, 7, 4] }),
+    tf.layers.upSampling2d({ size: [2, 2] }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(2) }), tf.layers.leakyReLU({ alpha: 0.2 }),
+    tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }),
+    tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(3) }),
+  ] });
+  /**
+   * Average pooling by reshape and mean (what the rule computes), as a layer tfjs' autodiff can
+   * differentiate twice: tfjs has no gradient of `AvgPoolGrad`, so its own step cannot train a
+   * WGAN-GP critic with `AveragePooling2D`, and the reference for that case uses this instead.
+   */
+  class MeanPool2 extends tf.layers.Layer {
+    static className = 'MeanPool2';
+    override computeOutputShape(s: (number | null)[]) { return [s[0], Math.floor(s[1]! / 2), Math.floor(s[2]! / 2), s[3]]; }
+    override call(x: Tensor | Tensor[]): Tensor {
+      const v = Array.isArray(x) ? x[0] : x;
+      const [n, h, w, c] = v.shape, oh = Math.floor(h / 2), ow = Math.floor(w / 2);
+      return tf.mean(tf.reshape(tf.slice(v, [0, 0, 0, 0], [n, oh * 2, ow * 2, c]), [n, oh, 2, ow, 2, c]), [2, 4]);
+    }
+  }
+  /** D: pad to 32 → conv → average pool (16) → crop (14) → conv stride 2 (7) → layer norm → pool 'valid' (3) → global average → dense. */
+  const critic = (pool: () => InstanceType<typeof tf.layers.Layer>) => tf.sequential({ layers: [
+    tf.layers.zeroPadding2d({ inputShape: [28, 28, 1], padding: 2 }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(4) }), tf.layers.leakyReLU({ alpha: 0.2 }),
+    pool(),
+    tf.layers.cropping2D({ cropping: [[1, 1], [0, 2]] }),
+    tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init(5) }),
+    tf.layers.layerNormalization(), tf.layers.leakyReLU({ alpha: 0.2 }),
+    pool(),
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dense({ units: 1, kernelInitializer: init(6) }),
+  ] });
+  const avgPool = () => tf.layers.averagePooling2d({ poolSize: 2 });
+
+  it('the bilinear matrix is tfjs\' resizeBilinear (align corners and half-pixel centres off)', () => {
+    const x = tf.tensor1d([1, 5, 2, 8, -3]);
+    const want = tf.image.resizeBilinear(x.reshape([1, 5, 1, 1]) as Tensor4D, [10, 1]).dataSync();
+    const got = tf.matMul(tf.tensor2d(bilinearMatrix(5, 10)), x.reshape([5, 1])).dataSync();
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(bilinearMatrix(2, 4)).toEqual([[1, 0], [0.5, 0.5], [0, 1], [0, 1]]);
+  });
+
+  for (const objective of ['non-saturating', 'wgan-gp'] as const) {
+    it(`${objective}: native and portable = autodiff (losses, weights), flat tensor count`, async () => {
+      const run = async (fastStep: boolean | 'portable') => {
+        const gan = buildGan(dcgan(small));
+        // WGAN-GP's autodiff reference: the same critic with pooling it can differentiate twice.
+        const pool = fastStep === false && objective === 'wgan-gp' ? () => new MeanPool2({}) : avgPool;
+        const hand = { ...gan, generator: generator(), discriminator: critic(pool) };
+        const opts: TrainerOptions = { ...base, fastStep, ...(objective === 'wgan-gp' ? { objective: wassersteinGp(), nCritic: 2 } : {}) };
+        const t = new GanTrainer(hand, images, opts);
+        const tensors: number[] = [];
+        for (let i = 0; i < 3; i++) { await t.step(); tensors.push(tf.memory().numTensors); }
+        const out = {
+          mode: t.stepMode, losses: t.history.map((h) => [h.dLoss, h.gLoss]), tensors,
+          weights: [...hand.generator.getWeights(), ...hand.discriminator.getWeights()].map((w) => w.dataSync() as Float32Array),
+        };
+        t.dispose(); disposeGan(gan); hand.generator.dispose(); hand.discriminator.dispose();
+        return out;
+      };
+      const ref = await run(false);
+      for (const fastStep of [true, 'portable'] as const) {
+        const r = await run(fastStep);
+        expect(r.mode).toBe(fastStep === true ? 'native' : 'native (portable ops)');
+        expect(lossDiff(r.losses, ref.losses)).toBeLessThan(objective === 'wgan-gp' ? 2e-4 : 2e-5);
+        const lr = objective === 'wgan-gp' ? 1e-4 : 2e-4;
+        r.weights.forEach((w, i) => {
+          let d = 0;
+          for (let j = 0; j < w.length; j++) d = Math.max(d, Math.abs(w[j] - ref.weights[i][j]));
+          expect(d, `weight ${i}`).toBeLessThan(2 * lr * 3 * (objective === 'wgan-gp' ? 2 : 1));
+        });
+        expect(r.tensors[2]).toBe(r.tensors[0]);
+      }
+    }, 180_000);
+  }
+
+  it('a setting outside a rule (average pooling with strides other than its size) falls back, naming the layer', () => {
+    const gan = buildGan(dcgan(small));
+    const d = tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [28, 28, 1], poolSize: 3, strides: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const t = new GanTrainer({ ...gan, discriminator: d }, images, base);
+    expect(t.stepMode).toBe('autodiff');
+    expect(t.trainStep.fallbackReason).toMatch(/average_pooling2d\w* \(AveragePooling2D\): strides 2x2 other than the pool size 3x3/);
+    t.dispose(); warn.mockRestore(); disposeGan(gan); d.dispose();
   });
 });

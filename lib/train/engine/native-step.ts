@@ -32,6 +32,7 @@ import { NetProgram, type BnStats } from './layers';
 import { Tape, Unsupported, type Val } from './tape';
 import './rules/spectral-norm';
 import './rules/minibatch-stddev';
+import './rules/resampling';
 
 /** {@link LossOps} on the tape, so objectives written once run here too. */
 export function tapeOps(t: Tape): LossOps<Val> {
