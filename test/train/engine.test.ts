@@ -9,6 +9,8 @@ import { conditionalGan, dcgan, fcGan, wganGp, type GanConfig } from '../../lib/
 import { GanTrainer, NonFiniteLossError, type TrainerOptions } from '../../lib/train/trainer';
 import { autodiffUpdate, type StepFactory } from '../../lib/train/train-step';
 import { registerLayerRule } from '../../lib/train/engine/layers';
+import { Tape } from '../../lib/train/engine/tape';
+import { nativeOps } from '../../lib/train/fast-ops';
 import { bilinearMatrix } from '../../lib/train/engine/rules/resampling';
 import { wassersteinGp } from '../../lib/train/objectives/index';
 
@@ -251,7 +253,7 @@ describe('which calls share a batch', () => {
   });
 });
 
-describe('hand-built networks with resampling and padding layers', () => {
+describe('hand-built networks: resampling and padding layers, every activation', () => {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   /** G: dense → 7x7 → nearest x2 → conv → bilinear x2 → conv (28x28x1, tanh). */
   const generator = () => tf.sequential({ layers: [
@@ -331,6 +333,49 @@ describe('hand-built networks with resampling and padding layers', () => {
       }
     }, 180_000);
   }
+
+  // relu6, hardSigmoid and ELU only first-order here: tfjs' autodiff (the reference) has no
+  // second-order gradient through clipByValue (LogicalAnd) or ELU (EluGrad); ELU's is checked below.
+  const actCases: [string, string[], boolean][] = [
+    ['non-saturating', ['softplus', 'swish', 'mish', 'relu6', 'hardSigmoid', 'selu', 'elu', 'sigmoid'], false],
+    ['WGAN-GP (second order)', ['softplus', 'swish', 'mish', 'selu', 'sigmoid'], true],
+  ];
+  for (const [name, acts, gp] of actCases) {
+    it(`activations ${acts.join(', ')}: native = autodiff, ${name}`, async () => {
+      const run = async (fastStep: boolean) => {
+        const gan = buildGan(dcgan(small));
+        const d = tf.sequential({ layers: [
+          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'selu', kernelInitializer: init(7) }),
+          tf.layers.flatten(),
+          // Wide initial weights, so that the inputs reach every piece (relu6 above 6, hardSigmoid beyond ±2.5);
+          // narrower under the penalty, where saturated units make both sides' second-order gradients round-off (1 − σ(x) for σ(x) ≈ 1).
+          ...acts.map((activation, i) => tf.layers.dense({ units: 6, activation: activation as 'relu', kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: gp ? 0.2 : 2, seed: 20 + i }) })),
+          tf.layers.dense({ units: 1, kernelInitializer: init(8) }),
+        ] });
+        const t = new GanTrainer({ ...gan, discriminator: d }, images, { ...base, fastStep, ...(gp ? { objective: wassersteinGp(), nCritic: 2 } : {}) });
+        for (let i = 0; i < 2; i++) await t.step();
+        const out = { mode: t.stepMode, losses: t.history.map((h) => [h.dLoss, h.gLoss]) };
+        t.dispose(); disposeGan(gan); d.dispose();
+        return out;
+      };
+      const nat = await run(true), ref = await run(false);
+      expect([nat.mode, ref.mode]).toEqual(['native', 'autodiff']);
+      expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(gp ? 2e-4 : 2e-5);
+    });
+  }
+
+  it('ELU\'s second-order gradient (what a gradient penalty through it needs): 2·w²·e^{2x} where x < 0, 0 where x > 0', () => {
+    // L = Σ (∂/∂x Σ w·elu(x))² = Σ w²·elu'(x)²; ∂L/∂x = 2·w²·elu'(x)·elu''(x) = 2·w²·e^{2x} (x < 0), 0 (x > 0).
+    const xs = [-2, -0.5, -0.1, 0.3, 1.7], ws = [0.5, -1.5, 2, 1, -0.7];
+    const got = tf.tidy(() => {
+      const t = new Tape(nativeOps());
+      const x = t.leaf(tf.tensor1d(xs), true), w = t.leaf(tf.tensor1d(ws));
+      const [g] = t.grad(t.sum(t.mul(w, t.elu(x)), [0]), [x], { createGraph: true });
+      const [dx] = t.grad(t.sum(t.square(g), [0]), [x]);
+      return Array.from(dx.t.dataSync());
+    });
+    xs.forEach((x, i) => expect(got[i]).toBeCloseTo(x < 0 ? 2 * ws[i] ** 2 * Math.exp(2 * x) : 0, 5));
+  });
 
   it('a setting outside a rule (average pooling with strides other than its size) falls back, naming the layer', () => {
     const gan = buildGan(dcgan(small));

@@ -82,21 +82,43 @@ const cfgOf = (l: AnyLayer) => l.getConfig() as Cfg;
 const field = (l: AnyLayer, k: string) => (l as unknown as Record<string, unknown>)[k];
 const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [Number(v), Number(v)]);
 
-/** The activation functions rules understand, by tfjs name. */
+/** SELU's constants as tfjs-core has them (Klambauer et al. 2017, "Self-Normalizing Neural Networks"): λ and λ·α. */
+const SELU_SCALE = 1.0507009873554805, SELU_SCALE_ALPHA = 1.7580993408473768;
+
+/**
+ * The activation functions rules understand, by tfjs name; each as tfjs-core defines it, composed
+ * of the tape's ops where there is no single kernel (so each is differentiable twice).
+ */
+const ACTIVATIONS: Record<string, (t: Tape, x: Val) => Val> = {
+  linear: (_t, x) => x,
+  relu: (t, x) => t.relu(x),
+  tanh: (t, x) => t.tanh(x),
+  sigmoid: (t, x) => t.sigmoid(x),
+  elu: (t, x) => t.elu(x),
+  softplus: (t, x) => t.softplus(x),
+  /** x·σ(x) (tfjs' swish, α = 1). */
+  swish: (t, x) => t.mul(x, t.sigmoid(x)),
+  /** x·tanh(softplus(x)). */
+  mish: (t, x) => t.mul(x, t.tanh(t.softplus(x))),
+  /** min(max(x, 0), 6) = relu(x) − relu(x − 6). */
+  relu6: (t, x) => t.sub(t.relu(x), t.relu(t.add(x, t.scalar(-6)))),
+  /** clip(0.2·x + 0.5, 0, 1) = relu(0.2x + 0.5) − relu(0.2x − 0.5). */
+  hardSigmoid: (t, x) => { const y = t.scale(x, 0.2); return t.sub(t.relu(t.add(y, t.scalar(0.5))), t.relu(t.add(y, t.scalar(-0.5)))); },
+  /** λ·x for x > 0, λα·(eˣ − 1) otherwise: λ·relu(x) + λα·elu(min(x, 0)). */
+  selu: (t, x) => t.add(t.scale(t.relu(x), SELU_SCALE), t.scale(t.elu(t.neg(t.relu(t.neg(x)))), SELU_SCALE_ALPHA)),
+};
+
+/** Computes activation `name` (a tfjs activation name) of `x`; throws {@link Unsupported} for others. */
 export function activate(t: Tape, name: unknown, x: Val, where: string): Val {
-  switch (String(name ?? 'linear')) {
-    case 'linear': return x;
-    case 'relu': return t.relu(x);
-    case 'tanh': return t.tanh(x);
-    case 'sigmoid': return t.sigmoid(x);
-    case 'elu': return t.elu(x);
-    default: throw new Unsupported(`${where}: activation "${String(name)}"`);
-  }
+  const key = String(name ?? 'linear');
+  const f = Object.prototype.hasOwnProperty.call(ACTIVATIONS, key) ? ACTIVATIONS[key] : undefined;
+  if (!f) throw new Unsupported(`${where}: activation "${String(name)}"`);
+  return f(t, x);
 }
 
 function checkActivation(l: AnyLayer): void {
   const a = String(cfgOf(l).activation ?? 'linear');
-  if (!['linear', 'relu', 'tanh', 'sigmoid', 'elu'].includes(a)) throw new Unsupported(`${l.name}: activation "${a}"`);
+  if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, a)) throw new Unsupported(`${l.name}: activation "${a}"`);
 }
 
 /**

@@ -194,10 +194,15 @@ export class Tape {
     return y;
   }
 
+  /**
+   * `dy · (y > 0 ? 1 : y + 1)` given ELU's output `y` (eˣ = y + 1 where x ≤ 0). Linear in `dy`;
+   * its derivative in `y` is `dy` where `y < 0`, else 0: so a gradient penalty can go through ELU.
+   */
   eluGrad(dy: Val, y: Val): Val {
-    return this.rec(this.o.eluGrad(dy.t, y.t), [dy, y], () => {
-      throw new Unsupported('second-order gradient through ELU (use leakyRelu or relu in a critic with a gradient penalty)');
-    }, 'eluGrad');
+    return this.rec(this.o.eluGrad(dy.t, y.t), [dy, y], (h, n) => [
+      n[0] ? this.eluGrad(h, y) : null,
+      n[1] ? this.reluGrad(this.mul(h, dy), this.neg(y)) : null,
+    ], 'eluGrad');
   }
 
   // ------------------------------------------------------------------------- shapes, reductions
