@@ -171,6 +171,21 @@ async function loadAdam(opt: Optimizer, ws: Tensor[]): Promise<void> {
   });
 }
 
+/**
+ * tfjs' "Cannot compute gradient: gradient function not found for AvgPoolGrad" said in the user's
+ * terms: which op, that a penalty differentiates the critic twice, and why the native engine
+ * (which differentiates twice where tfjs cannot) did not run. Other errors pass through unchanged.
+ */
+function explainMissingGradient(err: unknown, penalty: string | undefined, fallbackReason: string | undefined): unknown {
+  const m = /gradient function not found for (\w+)/.exec(String((err as Error)?.message ?? err));
+  if (!m) return err;
+  const twice = penalty && /Grad$/.test(m[1]) ? ` (the ${penalty} differentiates the critic twice: ${m[1]} is the gradient of an op in it)` : '';
+  const engine = fallbackReason
+    ? ` The native engine, which has its own gradients, is not running this network: ${fallbackReason}.`
+    : ' Try the native engine (fastStep: true, the default on native TensorFlow), which has its own gradients.';
+  return new Error(`Expected a network tfjs' autodiff can differentiate; got the op ${m[1]}, which has no gradient in tfjs${twice}.${engine}`);
+}
+
 /** The autodiff step with its own tfjs Adam pair (see {@link autodiffUpdate}). */
 export interface AutodiffStep extends TrainStep {
   /** The tfjs optimizers it steps with (replaced when a checkpoint is loaded). */
@@ -195,7 +210,13 @@ export function autodiffStep(init: StepInit, fallbackReason?: string): AutodiffS
   return {
     name: 'autodiff', fallbackReason,
     get optimizers() { return opt; },
-    run: (ctx) => autodiffUpdate(ctx, opt),
+    run(ctx) {
+      try {
+        return autodiffUpdate(ctx, opt);
+      } catch (err) {
+        throw explainMissingGradient(err, ctx.objective.penalty?.name, fallbackReason);
+      }
+    },
     setLearningRates(lr) {
       (opt.generator as unknown as { learningRate: number }).learningRate = lr.generator;
       (opt.discriminator as unknown as { learningRate: number }).learningRate = lr.discriminator;

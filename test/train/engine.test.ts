@@ -377,6 +377,30 @@ describe('hand-built networks: resampling and padding layers, every activation',
     xs.forEach((x, i) => expect(got[i]).toBeCloseTo(x < 0 ? 2 * ws[i] ** 2 * Math.exp(2 * x) : 0, 5));
   });
 
+  it('a critic only the native engine can differentiate twice, on the autodiff step: an error that names the op and why the engine did not run', async () => {
+    const gan = buildGan(dcgan(small));
+    const d = () => critic(avgPool);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const asked = new GanTrainer({ ...gan, discriminator: d() }, images, { ...base, fastStep: false, objective: wassersteinGp(), nCritic: 2 });
+      await expect(asked.step()).rejects.toThrow(/got the op AvgPoolGrad, which has no gradient in tfjs \(the gradient penalty differentiates the critic twice.*Try the native engine \(fastStep: true/);
+      asked.dispose();
+      // A fallback (an unruled layer after the pooling): the reason is in the error.
+      class Halve extends tf.layers.Layer {
+        static className = 'Halve';
+        override call(x: Tensor | Tensor[]): Tensor { return tf.mul(Array.isArray(x) ? x[0] : x, 0.5); }
+      }
+      const x = tf.input({ shape: [28, 28, 1] });
+      const fell = tf.model({ inputs: x, outputs: new Halve({}).apply(d().apply(x)) as ReturnType<typeof tf.input> });
+      const t = new GanTrainer({ ...gan, discriminator: fell }, images, { ...base, objective: wassersteinGp(), nCritic: 2 });
+      expect(t.stepMode).toBe('autodiff');
+      await expect(t.step()).rejects.toThrow(/AvgPoolGrad.*is not running this network: discriminator layer halve\w* \(Halve\): no engine rule/);
+      t.dispose();
+    } finally {
+      warn.mockRestore(); disposeGan(gan);
+    }
+  });
+
   it('a setting outside a rule (average pooling with strides other than its size) falls back, naming the layer', () => {
     const gan = buildGan(dcgan(small));
     const d = tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [28, 28, 1], poolSize: 3, strides: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });
