@@ -97,6 +97,8 @@ export function nativeOps() {
   const convAttrs = (strides: [number, number], padding: string) => [
     T, int('strides', [1, strides[0], strides[1], 1]), str('padding', padding.toUpperCase()),
     str('data_format', 'NHWC'), int('dilations', [1, 1, 1, 1]), bool('use_cudnn_on_gpu', true)];
+  const poolAttrs = (k: [number, number], strides: [number, number], padding: string) => [
+    T, int('ksize', [1, k[0], k[1], 1]), int('strides', [1, strides[0], strides[1], 1]), str('padding', padding.toUpperCase()), str('data_format', 'NHWC')];
   const shapeCache = new Map<string, Tensor>();
   const consts = new Map<string, Tensor>();
   /** An int32 shape tensor, created once and kept (shapes repeat every step). */
@@ -192,6 +194,11 @@ export function nativeOps() {
     },
     conv2dBackpropFilter: (x: Tensor, filterShape: number[], dy: Tensor, strides: [number, number], padding: string) =>
       one('Conv2DBackpropFilter', convAttrs(strides, padding), [x, shapeT(filterShape), dy]),
+    /** NHWC average pooling over `k` windows at `strides` ('same' windows at the border average the pixels they hold). */
+    avgPool: (x: Tensor, k: [number, number], strides: [number, number], padding: string) => one('AvgPool', poolAttrs(k, strides, padding), [x]),
+    /** The input gradient of {@link avgPool} for an input of `inputShape`. */
+    avgPoolGrad: (inputShape: number[], dy: Tensor, k: [number, number], strides: [number, number], padding: string) =>
+      one('AvgPoolGrad', poolAttrs(k, strides, padding), [shapeT(inputShape), dy]),
     /**
      * Training-mode batch norm over N, H, W of an NHWC tensor in one kernel. Returns
      * `[y, batchMean, batchVarianceUnbiased, reserve1, reserve2, reserve3]`.
@@ -410,6 +417,10 @@ export function portableOps(): NativeOps {
       tf.conv2dTranspose(dy as T4, w as T4, inputShape as [number, number, number, number], strides, pad(padding)),
     conv2dBackpropFilter: (x, filterShape, dy, strides, padding) => tf.engine().runKernel('Conv2DBackpropFilter',
       { x, dy }, { strides, pad: pad(padding), dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape } as never) as Tensor,
+    avgPool: (x, k, strides, padding) => tf.avgPool(x as T4, k, strides, pad(padding)),
+    // tfjs' kernel reads only the input's shape: a broadcast zero stands in for it.
+    avgPoolGrad: (inputShape, dy, k, strides, padding) => tf.engine().runKernel('AvgPoolGrad',
+      { dy, input: tf.broadcastTo(tf.scalar(0), inputShape) }, { filterSize: k, strides, pad: pad(padding) } as never) as Tensor,
     fusedBatchNorm: (x, scale, offset, epsilon) => {
       const n = x.size / (x.shape[3] as number);
       const { mean, variance } = tf.moments(x, [0, 1, 2]);

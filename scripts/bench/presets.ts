@@ -21,6 +21,9 @@
  *   - `wgan-gp`     wganGp() (trainer defaults: nCritic 5, gpWeight 10; `--wgan-steps`, default 3)
  *   - `sngan`       sngan() (lib/models/sngan.ts: hinge loss, spectral norm on every D layer) when
  *                   lib/models exports it; skipped with a note otherwise
+ *   - `upsample`    a network built by hand from tf.layers, as a what-if edit: G upsamples and
+ *                   convolves (UpSampling2D nearest, then bilinear) instead of transposed convs, D
+ *                   pads, average-pools and ends in global average pooling ({@link handBuilt})
  * Keras / PyTorch scripts: `../shared/reference/` where they match ganbook's networks (dcgan,
  * conditional, wgan-gp), `scripts/bench/python/` for the others (each prints one JSON line, and
  * its G/D trainable parameter counts, which the table checks against ganbook's).
@@ -90,7 +93,30 @@ export const PRESETS: PresetSpec[] = [
   { name: 'wgan-gp', what: 'wganGp(), nCritic 5, gpWeight 10', slow: true,
     keras: { file: 'keras_wgan_gp.py', shared: true }, pytorch: { file: 'torch_wgan_gp.py', shared: true } },
   { name: 'sngan', what: 'sngan(): hinge loss, spectral norm in D', keras: { file: 'keras_sngan.py' }, pytorch: { file: 'torch_sngan.py' } },
+  { name: 'upsample', what: 'hand-built: upsample + conv G, pooling D (tf.layers)', keras: { file: 'keras_upsample.py' } },
 ];
+
+/**
+ * The `upsample` preset's networks, built by hand as a user would in a cell (the same in
+ * `python/keras_upsample.py`). G: Dense 7·7·128, BN, LeakyReLU 0.2, UpSampling2D x2 (nearest),
+ * Conv2D 64 k3, BN, LeakyReLU 0.2, UpSampling2D x2 (bilinear), Conv2D 1 k3 tanh. D: ZeroPadding2D 2,
+ * Conv2D 64 k3, LeakyReLU 0.2, AveragePooling2D 2, Conv2D 128 k3 s2, LeakyReLU 0.2,
+ * GlobalAveragePooling2D, Dense 1.
+ */
+export function handBuilt(tf: typeof import('../../lib/backend').tf): { generator: import('../../lib/backend').LayersModel; discriminator: import('../../lib/backend').LayersModel } {
+  const L = tf.layers;
+  const generator = tf.sequential({ layers: [
+    L.dense({ inputShape: [100], units: 7 * 7 * 128 }), L.batchNormalization(), L.leakyReLU({ alpha: 0.2 }), L.reshape({ targetShape: [7, 7, 128] }),
+    L.upSampling2d({ size: [2, 2] }), L.conv2d({ filters: 64, kernelSize: 3, padding: 'same' }), L.batchNormalization(), L.leakyReLU({ alpha: 0.2 }),
+    L.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }), L.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+  ] });
+  const discriminator = tf.sequential({ layers: [
+    L.zeroPadding2d({ inputShape: [28, 28, 1], padding: 2 }), L.conv2d({ filters: 64, kernelSize: 3, padding: 'same' }), L.leakyReLU({ alpha: 0.2 }),
+    L.averagePooling2d({ poolSize: 2 }), L.conv2d({ filters: 128, kernelSize: 3, strides: 2, padding: 'same' }), L.leakyReLU({ alpha: 0.2 }),
+    L.globalAveragePooling2d({}), L.dense({ units: 1 }),
+  ] });
+  return { generator, discriminator };
+}
 
 /** One measurement, normalised: ms and CPU ms per generator step. */
 export interface Measurement {
@@ -137,6 +163,7 @@ async function presetConfig(name: string): Promise<GanConfig> {
       return dcgan({ generator: { widths: [256, 128], activation: 'relu', refine: 1 }, discriminator: { widths: [64, 128, 256], norm: 'batch', refine: 1 } });
     case 'conditional': return conditionalGan();
     case 'wgan-gp': return wganGp();
+    case 'upsample': return dcgan(); // its networks are replaced by handBuilt's
     case 'sngan': {
       const fn = findSngan();
       if (!fn) throw new Error('sngan() is not exported by lib/models yet');
@@ -160,7 +187,11 @@ async function worker(preset: string, batch: number, steps: number, warmup: numb
   const { buildGan } = await import('../../lib/models/build');
   const { GanTrainer } = await import('../../lib/train/trainer');
   const config = await presetConfig(preset);
-  const gan = buildGan(config);
+  let gan = buildGan(config);
+  if (preset === 'upsample') {
+    gan.generator.dispose(); gan.discriminator.dispose();
+    gan = { ...gan, ...handBuilt(tf) };
+  }
   const n = Math.max(batch * 10, 640);
   const images = tf.randomUniform([n, ...gan.imageShape], -1, 1, 'float32', 1) as import('../../lib/backend').Tensor4D;
   const rnd = lcg(7);

@@ -375,6 +375,27 @@ export class Tape {
       n[1] ? this.conv2d(g, w, strides, padding) : null], 'conv2dBackpropInput');
   }
 
+  /** NHWC average pooling (`k` window, `s` strides): linear; its adjoint is {@link avgPoolGrad}. */
+  avgPool(x: Val, k: [number, number], s: [number, number], padding: string): Val {
+    return this.rec(this.o.avgPool(x.t, k, s, padding), [x], (g) => [this.avgPoolGrad(x.shape, g, k, s, padding)], 'avgPool');
+  }
+
+  /** The input gradient of {@link avgPool} (each window's gradient spread over it): linear; its adjoint is `avgPool`. */
+  avgPoolGrad(inputShape: number[], dy: Val, k: [number, number], s: [number, number], padding: string): Val {
+    return this.rec(this.o.avgPoolGrad(inputShape, dy.t, k, s, padding), [dy], (g) => [this.avgPool(g, k, s, padding)], 'avgPoolGrad');
+  }
+
+  /**
+   * Nearest-neighbour upsampling by integer factors (each pixel repeated a x b times): broadcast
+   * and reshape forward; its adjoint (the gradient) sums each a x b block — `a·b·avgPool` — and
+   * that one's is this again.
+   */
+  upsampleNearest(x: Val, a: number, b: number): Val {
+    const [n, h, w, c] = x.shape, o = this.o;
+    const y = o.reshape(o.broadcastTo(o.reshape(x.t, [n, h, 1, w, 1, c]), [n, h, a, w, b, c]), [n, h * a, w * b, c]);
+    return this.rec(y, [x], (g) => [this.scale(this.avgPool(g, [a, b], [a, b], 'valid'), a * b)], 'upsampleNearest');
+  }
+
   /** Gradient of a conv w.r.t. its filter: linear in `x` and `dy`. */
   conv2dBackpropFilter(x: Val, filterShape: number[], dy: Val, strides: [number, number], padding: string): Val {
     return this.rec(this.o.conv2dBackpropFilter(x.t, filterShape, dy.t, strides, padding), [x, dy], (g, n) => [

@@ -4,9 +4,10 @@
  * 2016, "Deconvolution and Checkerboard Artifacts"), `AveragePooling2D` and
  * `GlobalAveragePooling2D` (ResNet-style critics), `ZeroPadding2D` and `Cropping2D`.
  *
- * Each is written with the tape's existing ops (reshape, broadcast, sum, batched matrix products,
- * concatenation, split), so it is differentiable twice (a gradient penalty through it works) and
- * runs on the portable ops too, with no new kernel. NHWC (`channelsLast`) only; other settings
+ * Each is written with tape ops whose gradients are tape ops again (average pooling and its
+ * gradient, TensorFlow's `AvgPool` / `AvgPoolGrad`, each the other's adjoint; broadcast, batched
+ * matrix products, concatenation, split), so it is differentiable twice (a gradient penalty
+ * through it works) and runs on the portable ops too. NHWC (`channelsLast`) only; other settings
  * raise {@link Unsupported} naming the layer, and the trainer falls back to autodiff saying so.
  */
 import { tf } from '../../../backend';
@@ -58,38 +59,18 @@ registerLayerRule('UpSampling2D', {
   apply(l, [x], { tape: t }) {
     const [a, b] = pair(cfgOf(l).size ?? 2);
     const [n, h, w, c] = x.shape;
-    if (String(cfgOf(l).interpolation ?? 'nearest') === 'nearest') {
-      // With integer factors and no half-pixel centres, nearest neighbour repeats each pixel a x b times.
-      const wide = t.broadcastTo(t.reshape(x, [n, h, 1, w, 1, c]), [n, h, a, w, b, c]);
-      return t.reshape(wide, [n, h * a, w * b, c]);
-    }
+    if (String(cfgOf(l).interpolation ?? 'nearest') === 'nearest') return t.upsampleNearest(x, a, b);
     // Bilinear is separable: one constant matrix per axis, as batched matrix products.
     const rows = t.reshape(resampleAxis(t, t.reshape(x, [n, h, w * c]), bilinearMatrix(h, h * a)), [n * h * a, w, c]);
     return t.reshape(resampleAxis(t, rows, bilinearMatrix(w, w * b)), [n, h * a, w * b, c]);
   },
 });
 
-/** Pool size and strides of a pooling layer, checked against what the rule computes exactly. */
-function poolConfig(l: AnyLayer): { p: [number, number]; padding: string } {
-  const c = cfgOf(l), p = pair(c.poolSize ?? 2), s = pair(c.strides ?? p), padding = String(c.padding ?? 'valid');
-  if (s[0] !== p[0] || s[1] !== p[1]) throw new Unsupported(`${l.name} (AveragePooling2D): strides ${s.join('x')} other than the pool size ${p.join('x')}`);
-  return { p, padding };
-}
-
 registerLayerRule('AveragePooling2D', {
-  check(l) { checkChannelsLast(l); poolConfig(l); },
+  check: checkChannelsLast,
   apply(l, [x], { tape: t }) {
-    const { p: [ph, pw], padding } = poolConfig(l);
-    const [n, h, w, c] = x.shape;
-    if (padding === 'same' && (h % ph || w % pw)) {
-      throw new Unsupported(`${l.name} (AveragePooling2D): 'same' padding of a ${h}x${w} input by ${ph}x${pw} (border windows average fewer pixels)`);
-    }
-    // 'valid' drops the rows and columns that do not fill a window, as TensorFlow's AvgPool does.
-    const oh = Math.floor(h / ph), ow = Math.floor(w / pw);
-    let v = x;
-    if (oh * ph < h) v = t.split(v, [oh * ph, h - oh * ph], 1)[0];
-    if (ow * pw < w) v = t.split(v, [ow * pw, w - ow * pw], 2)[0];
-    return t.scale(t.sum(t.reshape(v, [n, oh, ph, ow, pw, c]), [2, 4]), 1 / (ph * pw));
+    const c = cfgOf(l), p = pair(c.poolSize ?? 2);
+    return t.avgPool(x, p, pair(c.strides ?? p), String(c.padding ?? 'valid'));
   },
 });
 
