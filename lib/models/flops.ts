@@ -1,7 +1,9 @@
 /**
  * FLOPs from layer shapes. Convention: a multiply-add is 2 FLOPs; dense and convolution layers
  * count their multiply-adds only (bias adds excluded), normalisation 2 per output element,
- * activations and dropout 1 per element, reshapes and embeddings 0.
+ * activations and dropout 1 per element, average pooling 1 per pixel of each window (global: of
+ * the input), bilinear upsampling 6 per output element (two interpolations of 3), reshapes,
+ * embeddings, padding, cropping and nearest upsampling 0.
  */
 import type { LayersModel } from '../backend';
 import type { Gan } from './build';
@@ -70,6 +72,14 @@ export function layerFlops(layer: LayerLike): number {
       return 2 * prod(out);
     case 'LeakyReLU': case 'ReLU': case 'ELU': case 'Activation': case 'Dropout':
       return prod(out);
+    case 'AveragePooling2D': {
+      const p = (cfg.poolSize as number[] | number | undefined) ?? 2;
+      return prod(out) * (Array.isArray(p) ? p[0] * p[1] : p * p);
+    }
+    case 'GlobalAveragePooling2D':
+      return prod(inputShapeOf(layer));
+    case 'UpSampling2D':
+      return cfg.interpolation === 'bilinear' ? 6 * prod(out) : 0;
     default:
       return 0;
   }

@@ -43,6 +43,18 @@ describe('model builders', () => {
     disposeGan(gan);
   });
 
+  it('counts the FLOPs of pooling and bilinear upsampling in hand-built networks', () => {
+    const m = tf.sequential({ layers: [
+      tf.layers.upSampling2d({ inputShape: [7, 7, 2], size: [2, 2], interpolation: 'bilinear' }), // 14x14x2: 6 per output
+      tf.layers.upSampling2d({ size: [2, 2] }),                                                  // 28x28x2: copies, 0
+      tf.layers.averagePooling2d({ poolSize: [2, 3], strides: 2 }),                             // 14x13x2, 6 pixels each
+      tf.layers.globalAveragePooling2d({}),                                                      // 14·13·2 inputs
+    ] });
+    const rows = summary(m).rows.map((r) => r.flops);
+    expect(rows).toEqual([6 * 14 * 14 * 2, 0, 14 * 13 * 2 * 6, 14 * 13 * 2]);
+    m.dispose();
+  });
+
   it('adds `refine` stride-1 convolutions at the coarsest resolution of both networks', () => {
     const base = buildGan(dcgan());
     const gan = buildGan(dcgan({ generator: { refine: 2 }, discriminator: { refine: 1 } }));
