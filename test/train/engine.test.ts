@@ -421,6 +421,28 @@ describe('hand-built networks: resampling and padding layers, every activation',
     expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(2e-5);
   });
 
+  it('layer norm over each sample\'s H, W and C (PyTorch\'s LayerNorm([C, H, W]) in a WGAN-GP critic): native = autodiff', async () => {
+    const run = async (fastStep: boolean) => {
+      const gan = buildGan(dcgan(small));
+      const d = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(11) }),
+        tf.layers.layerNormalization({ axis: [1, 2, 3] }), tf.layers.leakyReLU({ alpha: 0.2 }),
+        tf.layers.conv2d({ filters: 8, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(12) }),
+        tf.layers.layerNormalization({ axis: [-3, -2, -1] }), tf.layers.leakyReLU({ alpha: 0.2 }),
+        tf.layers.flatten(), tf.layers.dense({ units: 1, kernelInitializer: init(13) }),
+      ] });
+      const t = new GanTrainer({ ...gan, discriminator: d }, images, { ...base, fastStep, objective: wassersteinGp(), nCritic: 2 });
+      for (let i = 0; i < 2; i++) await t.step();
+      const out = { mode: t.stepMode, losses: t.history.map((h) => [h.dLoss, h.gLoss]), gamma: d.layers[1].getWeights()[0].shape };
+      t.dispose(); disposeGan(gan); d.dispose();
+      return out;
+    };
+    const nat = await run(true), ref = await run(false);
+    expect([nat.mode, ref.mode]).toEqual(['native', 'autodiff']);
+    expect(nat.gamma).toEqual([14, 14, 4]);
+    expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(2e-4);
+  });
+
   it('a setting outside a rule (channels-first pooling) falls back, naming the layer and the setting', () => {
     const gan = buildGan(dcgan(small));
     const d = tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [28, 28, 1], poolSize: 1, dataFormat: 'channelsFirst' }), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });

@@ -225,19 +225,29 @@ registerLayerRule('BatchNormalization', {
   },
 });
 
+/** A layer norm's axes as non-negative numbers; they must be the trailing axes (the last, or e.g. H, W, C of an image). */
+function layerNormAxes(l: AnyLayer): number[] {
+  const axis = cfgOf(l).axis;
+  const rank = (field(l, 'input') as { shape: unknown[] }).shape.length;
+  const axes = ((Array.isArray(axis) ? axis : [axis]) as number[]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+  if (!axes.length || axes.some((a, i) => a !== rank - axes.length + i)) {
+    throw new Unsupported(`${l.name}: layer norm over axes ${JSON.stringify(axis)} (the trailing axes only, e.g. -1 or [1, 2, 3])`);
+  }
+  return axes;
+}
+
 registerLayerRule('LayerNormalization', {
-  check: (l) => {
-    const axis = cfgOf(l).axis;
-    const rank = (field(l, 'input') as { shape: unknown[] }).shape.length;
-    const axes = (Array.isArray(axis) ? axis : [axis]) as number[];
-    if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== rank - 1)) throw new Unsupported(`${l.name}: layer norm over axes ${JSON.stringify(axis)} (last axis only)`);
-  },
-  // tfjs-layers: moments over the last axis, then (x − mean)·rsqrt(var + ε)·γ + β (`tf.batchNorm`).
+  check: (l) => { layerNormAxes(l); },
+  // tfjs-layers: moments over the axes, then (x − mean)·rsqrt(var + ε)·γ + β (`tf.batchNorm`), γ and
+  // β shaped like the normalised axes. Over several trailing axes (PyTorch's LayerNorm([C, H, W]),
+  // common in WGAN-GP critics) each sample's features are one row.
   apply: (l, [x], ctx) => {
-    const c = cfgOf(l), t = ctx.tape;
-    let y = t.layerNorm(x, c.epsilon as number);
+    const c = cfgOf(l), t = ctx.tape, k = layerNormAxes(l).length;
+    const rows = x.shape.slice(0, x.shape.length - k);
+    let y = k === 1 ? t.layerNorm(x, c.epsilon as number)
+      : t.reshape(t.layerNorm(t.reshape(x, [...rows, x.size / rows.reduce((a, b) => a * b, 1)]), c.epsilon as number), x.shape);
     if (c.scale !== false) y = t.mul(y, ctx.weight(field(l, 'gamma')));
-    if (c.center !== false) y = t.biasAdd(y, ctx.weight(field(l, 'beta')));
+    if (c.center !== false) y = k === 1 ? t.biasAdd(y, ctx.weight(field(l, 'beta'))) : t.add(y, ctx.weight(field(l, 'beta')));
     return y;
   },
 });
