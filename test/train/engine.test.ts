@@ -443,6 +443,28 @@ describe('hand-built networks: resampling and padding layers, every activation',
     expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(2e-4);
   });
 
+  it('PReLU (α per channel, shared over H and W) and an Average of two branches in a critic: native = autodiff', async () => {
+    const run = async (fastStep: boolean) => {
+      const gan = buildGan(dcgan(small));
+      const x = tf.input({ shape: [28, 28, 1] });
+      const conv = (seed: number) => tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init(seed) }).apply(x) as ReturnType<typeof tf.input>;
+      const merged = tf.layers.average().apply([conv(14), conv(15)]) as ReturnType<typeof tf.input>;
+      const act = tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: tf.initializers.constant({ value: 0.25 }) }).apply(merged) as ReturnType<typeof tf.input>;
+      const out = tf.layers.dense({ units: 1, kernelInitializer: init(16) }).apply(tf.layers.flatten().apply(act)) as ReturnType<typeof tf.input>;
+      const d = tf.model({ inputs: x, outputs: out });
+      const t = new GanTrainer({ ...gan, discriminator: d }, images, { ...base, fastStep });
+      for (let i = 0; i < 3; i++) await t.step();
+      const res = { mode: t.stepMode, losses: t.history.map((h) => [h.dLoss, h.gLoss]), alpha: Array.from(d.layers.find((l) => l.getClassName() === 'PReLU')!.getWeights()[0].dataSync()) };
+      t.dispose(); disposeGan(gan); d.dispose();
+      return res;
+    };
+    const nat = await run(true), ref = await run(false);
+    expect([nat.mode, ref.mode]).toEqual(['native', 'autodiff']);
+    expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(2e-5);
+    expect(nat.alpha).toHaveLength(4);
+    nat.alpha.forEach((a, i) => { expect(a).not.toBe(0.25); expect(a).toBeCloseTo(ref.alpha[i], 5); }); // α learned, as autodiff learns it
+  });
+
   it('a setting outside a rule (channels-first pooling) falls back, naming the layer and the setting', () => {
     const gan = buildGan(dcgan(small));
     const d = tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [28, 28, 1], poolSize: 1, dataFormat: 'channelsFirst' }), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });

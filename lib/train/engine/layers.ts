@@ -303,7 +303,13 @@ registerLayerRule('Embedding', {
   },
 });
 
+// PReLU (He et al. 2015): x where x > 0, α·x otherwise, α learned (shared over `sharedAxes`: its
+// weight has size 1 there, and broadcasts): relu(x) − α·relu(−x).
+registerLayerRule('PReLU', {
+  apply: (l, [x], { tape: t, weight }) => t.sub(t.relu(x), t.mul(weight(field(l, 'alpha')), t.relu(t.neg(x)))),
+});
 registerLayerRule('Add', { apply: (_l, xs, { tape }) => xs.slice(1).reduce((a, b) => tape.add(a, b), xs[0]) });
+registerLayerRule('Average', { apply: (_l, xs, { tape }) => tape.scale(xs.slice(1).reduce((a, b) => tape.add(a, b), xs[0]), 1 / xs.length) });
 registerLayerRule('Multiply', { apply: (_l, xs, { tape }) => xs.slice(1).reduce((a, b) => tape.mul(a, b), xs[0]) });
 registerLayerRule('Dot', {
   check: (l) => {
