@@ -9,6 +9,7 @@
  * Outputs are ordinary tfjs tensors registered with the engine, so `tf.tidy` tracks them.
  */
 import { backendInfo, tf, type Tensor } from '../backend';
+import { Unsupported } from './engine/tape';
 
 /** One op attribute in the binding's format. */
 export interface Attr { name: string; type: number; value: unknown }
@@ -196,6 +197,14 @@ export function nativeOps() {
       one('Conv2DBackpropFilter', convAttrs(strides, padding), [x, shapeT(filterShape), dy]),
     /** NHWC average pooling over `k` windows at `strides` ('same' windows at the border average the pixels they hold). */
     avgPool: (x: Tensor, k: [number, number], strides: [number, number], padding: string) => one('AvgPool', poolAttrs(k, strides, padding), [x]),
+    /** NHWC max pooling over `k` windows at `strides`. */
+    maxPool: (x: Tensor, k: [number, number], strides: [number, number], padding: string) => one('MaxPool', poolAttrs(k, strides, padding), [x]),
+    /** The input gradient of {@link maxPool} (`dy` routed to each window's maximum of `x`; `y` its output). */
+    maxPoolGrad: (x: Tensor, y: Tensor, dy: Tensor, k: [number, number], strides: [number, number], padding: string) =>
+      one('MaxPoolGrad', poolAttrs(k, strides, padding), [x, y, dy]),
+    /** The adjoint of {@link maxPoolGrad} in `dy`: `h` read at each window's maximum (a gradient penalty's second order). */
+    maxPoolGradGrad: (x: Tensor, y: Tensor, h: Tensor, k: [number, number], strides: [number, number], padding: string) =>
+      one('MaxPoolGradGrad', poolAttrs(k, strides, padding), [x, y, h]),
     /** The input gradient of {@link avgPool} for an input of `inputShape`. */
     avgPoolGrad: (inputShape: number[], dy: Tensor, k: [number, number], strides: [number, number], padding: string) =>
       one('AvgPoolGrad', poolAttrs(k, strides, padding), [shapeT(inputShape), dy]),
@@ -418,6 +427,10 @@ export function portableOps(): NativeOps {
     conv2dBackpropFilter: (x, filterShape, dy, strides, padding) => tf.engine().runKernel('Conv2DBackpropFilter',
       { x, dy }, { strides, pad: pad(padding), dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape } as never) as Tensor,
     avgPool: (x, k, strides, padding) => tf.avgPool(x as T4, k, strides, pad(padding)),
+    maxPool: (x, k, strides, padding) => tf.maxPool(x as T4, k, strides, pad(padding)),
+    maxPoolGrad: (x, y, dy, k, strides, padding) => tf.engine().runKernel('MaxPoolGrad',
+      { dy, input: x, output: y }, { filterSize: k, strides, pad: pad(padding) } as never) as Tensor,
+    maxPoolGradGrad: () => { throw new Unsupported('second-order gradient through max pooling on portable ops (tfjs has no MaxPoolGradGrad): use native TensorFlow'); },
     // tfjs' kernel reads only the input's shape: a broadcast zero stands in for it.
     avgPoolGrad: (inputShape, dy, k, strides, padding) => tf.engine().runKernel('AvgPoolGrad',
       { dy, input: tf.broadcastTo(tf.scalar(0), inputShape) }, { filterSize: k, strides, pad: pad(padding) } as never) as Tensor,

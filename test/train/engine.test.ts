@@ -465,6 +465,44 @@ describe('hand-built networks: resampling and padding layers, every activation',
     nat.alpha.forEach((a, i) => { expect(a).not.toBe(0.25); expect(a).toBeCloseTo(ref.alpha[i], 5); }); // α learned, as autodiff learns it
   });
 
+  it('max pooling (overlapping windows, \'same\' padding): native and portable = autodiff', async () => {
+    const run = async (fastStep: boolean | 'portable') => {
+      const gan = buildGan(dcgan(small));
+      const d = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(17) }),
+        tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }), tf.layers.leakyReLU({ alpha: 0.2 }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(), tf.layers.dense({ units: 1, kernelInitializer: init(18) }),
+      ] });
+      const t = new GanTrainer({ ...gan, discriminator: d }, images, { ...base, fastStep });
+      for (let i = 0; i < 3; i++) await t.step();
+      const out = { mode: t.stepMode, losses: t.history.map((h) => [h.dLoss, h.gLoss]) };
+      t.dispose(); disposeGan(gan); d.dispose();
+      return out;
+    };
+    const ref = await run(false);
+    for (const fastStep of [true, 'portable'] as const) {
+      const r = await run(fastStep);
+      expect(r.mode).toBe(fastStep === true ? 'native' : 'native (portable ops)');
+      expect(lossDiff(r.losses, ref.losses)).toBeLessThan(2e-5);
+    }
+  });
+
+  it('max pooling\'s second-order gradient (a gradient penalty through it): ∂/∂w Σ(∇x Σ w·maxpool(x))² = 2w', () => {
+    // Each w lands on its window's maximum, so ∇x holds every w once: Σ(∇x)² = Σw², whose gradient is 2w.
+    const ws = [0.5, -1.5, 2, 0.25];
+    const got = tf.tidy(() => {
+      const t = new Tape(nativeOps());
+      const x = t.leaf(tf.tensor4d([3, 1, 0, 2, 4, -1, 5, 9, -2, 7, 6, 8, 1, 0, -3, 2], [1, 4, 4, 1]), true);
+      const w = t.leaf(tf.tensor4d(ws, [1, 2, 2, 1]), true);
+      const [g] = t.grad(t.sum(t.mul(w, t.maxPool(x, [2, 2], [2, 2], 'valid')), [0, 1, 2, 3]), [x], { createGraph: true });
+      expect(Array.from(g.t.dataSync())).toEqual([0, 0, 0, 0, 0.5, 0, 0, -1.5, 0, 2, 0, 0.25, 0, 0, 0, 0]);
+      const [dw] = t.grad(t.sum(t.square(g), [0, 1, 2, 3]), [w]);
+      return Array.from(dw.t.dataSync());
+    });
+    expect(got).toEqual(ws.map((v) => 2 * v));
+  });
+
   it('a setting outside a rule (channels-first pooling) falls back, naming the layer and the setting', () => {
     const gan = buildGan(dcgan(small));
     const d = tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [28, 28, 1], poolSize: 1, dataFormat: 'channelsFirst' }), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });

@@ -386,6 +386,22 @@ export class Tape {
   }
 
   /**
+   * NHWC max pooling. Its gradient routes `g` to each window's maximum ({@link maxPoolGrad}):
+   * piecewise constant in `x`, linear in `g`, so a gradient penalty can go through it.
+   */
+  maxPool(x: Val, k: [number, number], s: [number, number], padding: string): Val {
+    const y: Val = this.rec(this.o.maxPool(x.t, k, s, padding), [x], (g) => [this.maxPoolGrad(x, y, g, k, s, padding)], 'maxPool');
+    return y;
+  }
+
+  /** The input gradient of {@link maxPool} at `dy`; its adjoint in `dy` reads `h` at the maxima. */
+  private maxPoolGrad(x: Val, y: Val, dy: Val, k: [number, number], s: [number, number], padding: string): Val {
+    return this.rec(this.o.maxPoolGrad(x.t, y.t, dy.t, k, s, padding), [dy], (h) => [
+      this.rec(this.o.maxPoolGradGrad(x.t, y.t, h.t, k, s, padding), [h], (g) => [this.maxPoolGrad(x, y, g, k, s, padding)], 'maxPoolGradGrad'),
+    ], 'maxPoolGrad');
+  }
+
+  /**
    * Nearest-neighbour upsampling by integer factors (each pixel repeated a x b times): broadcast
    * and reshape forward; its adjoint (the gradient) sums each a x b block — `a·b·avgPool` — and
    * that one's is this again.

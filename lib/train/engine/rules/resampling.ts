@@ -1,8 +1,8 @@
 /**
  * The native engine's rules for the resampling and padding layers people put into hand-built
  * GANs: `UpSampling2D` (nearest and bilinear: the upsample-then-convolve generator of Odena et al.
- * 2016, "Deconvolution and Checkerboard Artifacts"), `AveragePooling2D` and
- * `GlobalAveragePooling2D` (ResNet-style critics), `ZeroPadding2D` and `Cropping2D`.
+ * 2016, "Deconvolution and Checkerboard Artifacts"), `AveragePooling2D`,
+ * `GlobalAveragePooling2D` (ResNet-style critics), `MaxPooling2D` (classifier-style critics), `ZeroPadding2D` and `Cropping2D`.
  *
  * Each is written with tape ops whose gradients are tape ops again (average pooling and its
  * gradient, TensorFlow's `AvgPool` / `AvgPoolGrad`, each the other's adjoint; broadcast, batched
@@ -71,6 +71,14 @@ registerLayerRule('AveragePooling2D', {
   apply(l, [x], { tape: t }) {
     const c = cfgOf(l), p = pair(c.poolSize ?? 2);
     return t.avgPool(x, p, pair(c.strides ?? p), String(c.padding ?? 'valid'));
+  },
+});
+
+registerLayerRule('MaxPooling2D', {
+  check: checkChannelsLast,
+  apply(l, [x], { tape: t }) {
+    const c = cfgOf(l), p = pair(c.poolSize ?? 2);
+    return t.maxPool(x, p, pair(c.strides ?? p), String(c.padding ?? 'valid'));
   },
 });
 
