@@ -78,9 +78,11 @@ export function knownLayerClasses(): string[] {
 }
 
 type Cfg = Record<string, unknown>;
-const cfgOf = (l: AnyLayer) => l.getConfig() as Cfg;
+/** A layer's config (`getConfig()`), for rules. */
+export const cfgOf = (l: AnyLayer) => l.getConfig() as Cfg;
 const field = (l: AnyLayer, k: string) => (l as unknown as Record<string, unknown>)[k];
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [Number(v), Number(v)]);
+/** `[a, b]` from tfjs' number-or-pair config values (`kernelSize: 3` → `[3, 3]`). */
+export const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
 
 /** SELU's constants as tfjs-core has them (Klambauer et al. 2017, "Self-Normalizing Neural Networks"): λ and λ·α. */
 const SELU_SCALE = 1.0507009873554805, SELU_SCALE_ALPHA = 1.7580993408473768;

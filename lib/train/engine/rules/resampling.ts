@@ -1,22 +1,21 @@
 /**
  * The native engine's rules for the resampling and padding layers people put into hand-built
  * GANs: `UpSampling2D` (nearest and bilinear: the upsample-then-convolve generator of Odena et al.
- * 2016, "Deconvolution and Checkerboard Artifacts"), `AveragePooling2D`,
- * `GlobalAveragePooling2D` (ResNet-style critics), `MaxPooling2D` (classifier-style critics), `ZeroPadding2D` and `Cropping2D`.
+ * 2016, "Deconvolution and Checkerboard Artifacts"), `AveragePooling2D` and
+ * `GlobalAveragePooling2D` (ResNet-style critics), `MaxPooling2D` (classifier-style critics),
+ * `ZeroPadding2D` and `Cropping2D`.
  *
- * Each is written with tape ops whose gradients are tape ops again (average pooling and its
- * gradient, TensorFlow's `AvgPool` / `AvgPoolGrad`, each the other's adjoint; broadcast, batched
- * matrix products, concatenation, split), so it is differentiable twice (a gradient penalty
- * through it works) and runs on the portable ops too. NHWC (`channelsLast`) only; other settings
- * raise {@link Unsupported} naming the layer, and the trainer falls back to autodiff saying so.
+ * Each is written with tape ops whose gradients are tape ops again (TensorFlow's pooling kernels
+ * and their gradients — `AvgPool` / `AvgPoolGrad`, `MaxPoolGrad` / `MaxPoolGradGrad`, each pair
+ * adjoint —, broadcast, batched matrix products, concatenation, split), so it is differentiable
+ * twice (a gradient penalty through it works) and runs on the portable ops too (max pooling
+ * first-order only there). NHWC (`channelsLast`) only; other settings raise {@link Unsupported}
+ * naming the layer, and the trainer falls back to autodiff saying so.
  */
 import { tf } from '../../../backend';
-import { registerLayerRule, type AnyLayer } from '../layers';
+import { cfgOf, pair, registerLayerRule, type AnyLayer } from '../layers';
 import { Unsupported, type Tape, type Val } from '../tape';
 
-type Cfg = Record<string, unknown>;
-const cfgOf = (l: AnyLayer) => l.getConfig() as Cfg;
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
 /** `[[top, bottom], [left, right]]` from tfjs' number / pair / pair-of-pairs forms. */
 const margins = (v: unknown): [[number, number], [number, number]] => {
   if (typeof v === 'number') return [[v, v], [v, v]];
