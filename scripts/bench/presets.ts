@@ -23,7 +23,8 @@
  *                   lib/models exports it; skipped with a note otherwise
  *   - `upsample`    a network built by hand from tf.layers, as a what-if edit: G upsamples and
  *                   convolves (UpSampling2D nearest, then bilinear) instead of transposed convs, D
- *                   pads, average-pools and ends in global average pooling ({@link handBuilt})
+ *                   pads, average-pools and ends in global average pooling ({@link handBuilt};
+ *                   python/keras_upsample.py, python/torch_upsample.py)
  * Keras / PyTorch scripts: `../shared/reference/` where they match ganbook's networks (dcgan,
  * conditional, wgan-gp), `scripts/bench/python/` for the others (each prints one JSON line, and
  * its G/D trainable parameter counts, which the table checks against ganbook's).
@@ -93,7 +94,7 @@ export const PRESETS: PresetSpec[] = [
   { name: 'wgan-gp', what: 'wganGp(), nCritic 5, gpWeight 10', slow: true,
     keras: { file: 'keras_wgan_gp.py', shared: true }, pytorch: { file: 'torch_wgan_gp.py', shared: true } },
   { name: 'sngan', what: 'sngan(): hinge loss, spectral norm in D', keras: { file: 'keras_sngan.py' }, pytorch: { file: 'torch_sngan.py' } },
-  { name: 'upsample', what: 'hand-built: upsample + conv G, pooling D (tf.layers)', keras: { file: 'keras_upsample.py' } },
+  { name: 'upsample', what: 'hand-built: upsample + conv G, pooling D (tf.layers)', keras: { file: 'keras_upsample.py' }, pytorch: { file: 'torch_upsample.py' } },
 ];
 
 /**
