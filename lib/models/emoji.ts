@@ -14,12 +14,13 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * for the 64-px images (deeper defaults). What notebook 08 trains, on the skin-tone variants too
  * (5,998 images): SNGAN's discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm:
  * 'spectral' } })`) with `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet
- * classifier distance 33.8 after 6,000 steps (real images: 4.2; 159.9 for this preset as is after
- * 3,000) — and its conditional model (projection discriminator, the category's embedding
- * concatenated to z), 8,000 steps: Fréchet classifier distance **13.2** when asked for categories in
- * the data's proportions (`evaluateGenerator(g, { labelWeights })`; 49.1 asked uniformly, a mix
- * the held-out statistics do not have), 52.9% of samples in the requested category (the
- * classifier's ceiling on held-out emoji: 59.5%; 61.9% with `truncation: 1`, at recall 0.23).
+ * classifier distance 22.3 after 10,000 steps (33.8 after 6,000; real images: 4.2; 159.9 for this
+ * preset as is after 3,000) — and its conditional model (projection discriminator, the category's
+ * embedding concatenated to z), 10,000 steps: Fréchet classifier distance **12.5** (2.98x the real
+ * images') when asked for categories in the data's proportions
+ * (`evaluateGenerator(g, { labelWeights })`; 55.8 asked uniformly, a mix the held-out statistics do
+ * not have), 53.1% of samples in the requested category (the classifier's ceiling on held-out
+ * emoji: 59.5%; 60.3% with `truncation: 1.5`, at recall 0.50 against 0.55).
  * Probes at 6,000 steps: conditional batch norm in G (`conditional: { generator: 'batchnorm' }`)
  * 48.5% and FCD 14.0 at the data's mix, against 52.1% and 15.8 with the concatenation; 52.3% /
  * 55.7% / 56.3% at 6,000 / 8,000 / 10,000 steps in an earlier probe without the variants: the share
