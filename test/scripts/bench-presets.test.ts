@@ -5,7 +5,7 @@ import { choosePresets, formatTable, normalise, parseArgs, PRESETS, summarize, t
 describe('bench section "presets" (no training)', () => {
   it('parses flags as npm run bench does and picks the default presets', () => {
     expect(parseArgs(['--with-python', '--wgan-steps', '2', '--presets', 'fc,dcgan', '--json'])).toEqual({ withPython: true, wganSteps: 2, presets: 'fc,dcgan', json: true });
-    expect(choosePresets().specs.map((p) => p.name)).toEqual(['fc', 'dcgan', 'strong', 'conditional', 'wgan-gp', 'sngan']);
+    expect(choosePresets().specs.map((p) => p.name)).toEqual(['fc', 'dcgan', 'strong', 'conditional', 'wgan-gp', 'sngan', 'upsample']);
     expect(choosePresets('all').specs).toHaveLength(PRESETS.length);
     expect(choosePresets('dcgan,nope')).toMatchObject({ specs: [{ name: 'dcgan' }], unknown: ['nope'] });
   });
