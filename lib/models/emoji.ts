@@ -25,7 +25,9 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * 48.5% and FCD 14.0 at the data's mix, against 52.1% and 15.8 with the concatenation; 52.3% /
  * 55.7% / 56.3% at 6,000 / 8,000 / 10,000 steps in an earlier probe without the variants: the share
  * gains little after 8,000. `classBalance: 1` (every category drawn equally often): 53.6% and FCD
- * 22.5 at the data's mix at 6,000 steps — a little more share for much more distance.
+ * 22.5 at the data's mix at 6,000 steps — a little more share for much more distance. The DCGAN
+ * with a 1.5x wider generator (`generator: { widths: [384, 192, 96] }`, 2.1M parameters): Fréchet
+ * classifier distance 26.3 at 6,000 steps against 33.8 (one probe each, same seed and recipe).
  *
  * @example
  * ```ts
