@@ -245,9 +245,9 @@ registerLayerRule('LayerNormalization', {
   // common in WGAN-GP critics) each sample's features are one row.
   apply: (l, [x], ctx) => {
     const c = cfgOf(l), t = ctx.tape, k = layerNormAxes(l).length;
-    const rows = x.shape.slice(0, x.shape.length - k);
-    let y = k === 1 ? t.layerNorm(x, c.epsilon as number)
-      : t.reshape(t.layerNorm(t.reshape(x, [...rows, x.size / rows.reduce((a, b) => a * b, 1)]), c.epsilon as number), x.shape);
+    const features = x.shape.slice(x.shape.length - k).reduce((a, b) => a * b, 1);
+    // Over one axis both reshapes are no-ops (the tape returns its input for an equal shape).
+    let y = t.reshape(t.layerNorm(t.reshape(x, [...x.shape.slice(0, x.shape.length - k), features]), c.epsilon as number), x.shape);
     if (c.scale !== false) y = t.mul(y, ctx.weight(field(l, 'gamma')));
     if (c.center !== false) y = k === 1 ? t.biasAdd(y, ctx.weight(field(l, 'beta'))) : t.add(y, ctx.weight(field(l, 'beta')));
     return y;

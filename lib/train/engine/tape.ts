@@ -347,10 +347,7 @@ export class Tape {
     }
     const y: Val = this.rec(f(x.t, w.t, b.t, strides, padding, act), [x, w, b], (g, n) => {
       const dz = act ? this.activationGrad(g, y, act) : g;
-      // One kernel for both gradients, except with few input channels (an image's 1 or 3), where
-      // oneDNN's fused kernel costs more than the filter gradient and BiasAddGrad apart (6.7 against
-      // 3.6 CPU-ms at [128,32,32,1] → 3x3x1x64; 1.5 against 1.0 at DCGAN's first layer).
-      const withBias = (x.shape[3] ?? 0) >= 8 ? this.o.conv2dBackpropFilterWithBias : null;
+      const withBias = this.o.conv2dBackpropFilterWithBias;
       let dw: Val | null = null, db: Val | null = null;
       if (n[1] && n[2] && withBias && !(this.recording && (x.requiresGrad || dz.requiresGrad))) {
         const [tw, tb] = withBias(x.t, w.shape, dz.t, strides, padding);
