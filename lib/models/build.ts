@@ -217,7 +217,7 @@ export function buildDiscriminator(config: GanConfig): LayersModel {
  */
 export function buildGan(config: GanConfig): Gan {
   const c = validateConfig(config);
-  return {
+  const gan: Gan = {
     config: c,
     generator: buildGenerator(c),
     discriminator: buildDiscriminator(c),
@@ -225,6 +225,31 @@ export function buildGan(config: GanConfig): Gan {
     imageShape: [...c.imageShape] as [number, number, number],
     numClasses: c.conditional?.numClasses ?? 0,
   };
+  BUILT_FROM.set(gan.generator, c);
+  BUILT_FROM.set(gan.discriminator, c);
+  return gan;
+}
+
+/** The config each network built by {@link buildGan} came from (networks built by hand are absent). */
+const BUILT_FROM = new WeakMap<LayersModel, GanConfig>();
+
+/**
+ * What a GAN's networks are, for run names, summaries and the runs table: the config's `arch`
+ * (`'dcgan'`, …) when `buildGan(gan.config)` built both networks, otherwise which one was built by
+ * hand — `'custom G + dcgan D'`, `'dcgan G + custom D'` or `'custom'` (a generator and
+ * discriminator swapped in from `tf.layers`, or from another config, count as custom).
+ *
+ * @example
+ * ```ts
+ * architectureOf({ ...buildGan(dcgan()), generator: myGenerator }); // 'custom G + dcgan D'
+ * ```
+ */
+export function architectureOf(gan: Pick<Gan, 'config' | 'generator' | 'discriminator'>): string {
+  const g = BUILT_FROM.get(gan.generator) === gan.config, d = BUILT_FROM.get(gan.discriminator) === gan.config;
+  const arch = gan.config.arch;
+  if (g && d) return arch;
+  if (!g && !d) return 'custom';
+  return g ? `${arch} G + custom D` : `custom G + ${arch} D`;
 }
 
 /** Frees the weights of both networks. */

@@ -136,11 +136,11 @@ function folderRow(dir: string, extra?: Record<string, unknown>): RunRow {
   if (s && !('error' in s)) return { ...rowOf(name, s, extra), status: s.stopped ?? 'completed' };
   if (s && 'error' in s) return blank(s.error);
   // No summary: an unfinished run. What its log says so far, and whether a process holds it.
-  const cfg = readJson<{ gan?: { arch?: string }; dataset?: string | null }>(path.join(dir, 'config.json'));
+  const cfg = readJson<{ gan?: { arch?: string }; architecture?: string; dataset?: string | null }>(path.join(dir, 'config.json'));
   const lock = readJson<{ pid?: number }>(path.join(dir, '.lock'));
   const alive = !!lock && !('error' in lock) && typeof lock.pid === 'number' && processAlive(lock.pid);
   const row = blank(alive ? 'running' : 'killed (no summary)');
-  if (cfg && !('error' in cfg)) { row.arch = cfg.gan?.arch; row.dataset = cfg.dataset; }
+  if (cfg && !('error' in cfg)) { row.arch = cfg.architecture ?? cfg.gan?.arch; row.dataset = cfg.dataset; }
   const metrics = path.join(dir, 'metrics.jsonl');
   if (fs.existsSync(metrics)) {
     const last = fs.readFileSync(metrics, 'utf8').trim().split('\n').reverse()

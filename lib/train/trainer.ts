@@ -11,7 +11,7 @@ import { tf, backendInfo, type LayersModel, type Optimizer, type Tensor, type Te
 import { inKernel } from '../display/sink';
 import { interruptSignal } from '../display/interrupt';
 import type { LossPoint } from '../plot/charts-train';
-import type { Gan } from '../models/build';
+import { architectureOf, type Gan } from '../models/build';
 import { checkpointPart, cloneArchitecture, readRunConfig, runNetwork, saveNetworks } from './run-artifacts';
 import { withCompactView } from './fit-view';
 import { saveGenerator, type GeneratorMeta } from '../models/io';
@@ -94,6 +94,12 @@ const FIXED_NOISE_TAG = 0xf1;
  */
 export class GanTrainer {
   readonly gan: Gan;
+  /**
+   * What trains: the config's `arch` when `buildGan` built both networks, else which are hand-built
+   * (`'custom G + dcgan D'`, `'custom'`; {@link architectureOf}). Run names, summaries and the
+   * runs table show it; a resumed run keeps the one it recorded.
+   */
+  readonly architecture: string;
   readonly options: Resolved;
   private currentObjective: Objective;
   private readonly warned = new Set<string>();
@@ -118,13 +124,14 @@ export class GanTrainer {
   private wallSeconds = 0;
   private readonly fixedNoise: Tensor2D;
   private readonly fixedLabels: Tensor2D | null;
-  private readonly dropoutLayers: { seed?: number }[];
+  private readonly noiseLayers: { seed?: number }[];
   private readonly augment: DiffAugment | null;
   private lastCheckpoint: string | null = null;
   private stepFor: Objective;
 
   constructor(gan: Gan, data: TrainData, options: TrainerOptions = {}) {
     this.gan = gan;
+    this.architecture = architectureOf(gan);
     this.options = resolve(gan.config, options);
     const o = this.options;
     this.data = new BatchSource(data, o.batchSize, o.seed, o.range, o.classBalance);
@@ -155,11 +162,11 @@ export class GanTrainer {
       this.emaGenerator = cloneArchitecture(gan.generator); // any network: hand-built, custom layers
       this.emaGenerator.setWeights(gan.generator.getWeights());
     }
-    this.dropoutLayers = [...allLayers(gan.generator), ...allLayers(gan.discriminator)]
-      .filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
+    this.noiseLayers = [...allLayers(gan.generator), ...allLayers(gan.discriminator)]
+      .filter((l) => NOISE_LAYERS.includes(l.getClassName())) as unknown as { seed?: number }[];
     this.run = o.runsDir === null ? null : new RunTracker({
-      root: o.runsDir, name: o.name ?? defaultName(gan.config), tensorboard: o.tensorboard,
-      config: { gan: gan.config, train: { ...o, callbacks: undefined, objective: undefined, step: undefined, objectiveName: o.objective.name }, dataset: this.data.name ?? null, backend: backendInfo().backend },
+      root: o.runsDir, name: o.name ?? defaultName(gan.config, this.architecture), tensorboard: o.tensorboard,
+      config: { gan: gan.config, architecture: this.architecture, train: { ...o, callbacks: undefined, objective: undefined, step: undefined, objectiveName: o.objective.name }, dataset: this.data.name ?? null, backend: backendInfo().backend },
     });
     if (this.run) saveNetworks(this.run.dir, gan); // resume rebuilds these exact networks
   }
@@ -180,7 +187,7 @@ export class GanTrainer {
    */
   static async resume(runDir: string, data: TrainData, overrides: Pick<TrainerOptions, ResumeOverride> = {}): Promise<GanTrainer> {
     checkOptions(overrides, Object.fromEntries(RESUME_OVERRIDES.map((k) => [k, TRAINER_OPTIONS[k]])), 'GanTrainer.resume() override');
-    const cfg = readRunConfig(runDir) as { gan: GanConfig; train: TrainerOptions & { objectiveName?: string } };
+    const cfg = readRunConfig(runDir) as { gan: GanConfig; architecture?: string; train: TrainerOptions & { objectiveName?: string } };
     const { objectiveName, ...recorded } = cfg.train;
     // With an objective passed in, its own options replace the recorded ones.
     const train = overrides.objective ? { ...recorded, labelSmoothing: undefined, gpWeight: undefined, r1Gamma: undefined } : recorded;
@@ -196,6 +203,7 @@ export class GanTrainer {
       throw new Error(`Expected to resume with the run's objective "${objectiveName}"; the config gives "${t.objective.name}". Pass it: GanTrainer.resume(dir, data, { objective }).`);
     }
     (t as { run: RunTracker | null }).run = new RunTracker({ existing: runDir, tensorboard: cfg.train.tensorboard });
+    (t as { architecture: string }).architecture = cfg.architecture ?? cfg.gan.arch; // runs before 2026-12 recorded no architecture
     const ckpt = latestCheckpoint(path.join(runDir, 'checkpoints'));
     if (ckpt) await t.restore(ckpt);
     return t;
@@ -347,7 +355,7 @@ export class GanTrainer {
   }
 
   private seedDropout(k: number): void {
-    for (let i = 0; i < this.dropoutLayers.length; i++) this.dropoutLayers[i].seed = mixSeed(this.options.seed, this.stepCount, k, i, 0xd0);
+    for (let i = 0; i < this.noiseLayers.length; i++) this.noiseLayers[i].seed = mixSeed(this.options.seed, this.stepCount, k, i, 0xd0);
   }
 
   /**
@@ -497,7 +505,7 @@ export class GanTrainer {
     const o = this.options;
     const signal = opts.signal ?? interruptSignal();
     const startStep = this.stepCount, endStep = startStep + steps;
-    const live = (opts.live ?? o.live ?? inKernel()) ? await LiveView.open(o.name ?? defaultName(this.gan.config), { step: startStep, endStep, done: 0, seconds: 0, imagesPerSecond: 0 }) : null;
+    const live = (opts.live ?? o.live ?? inKernel()) ? await LiveView.open(o.name ?? defaultName(this.gan.config, this.architecture), { step: startStep, endStep, done: 0, seconds: 0, imagesPerSecond: 0 }) : null;
     // The progress line moves with the grid and the chart, so the three never disagree (short runs
     // sample more often than every liveEvery steps).
     const liveCb: TrainerCallbacks | null = live ? { name: 'live', onSample: async (_s, imgs) => { await live.samples(imgs); await live.losses(this.history); await live.progress(progress()); } } : null;
@@ -577,7 +585,7 @@ export class GanTrainer {
     if (this.run) {
       this.run.flush();
       this.run.writeSummary({
-        name: path.basename(this.run.dir), arch: this.gan.config.arch, loss: this.gan.config.loss, dataset: this.data.name ?? null,
+        name: path.basename(this.run.dir), arch: this.architecture, loss: this.gan.config.loss, dataset: this.data.name ?? null,
         step: result.step, final: result.final, ledger: result.ledger, stopped, message: message ?? null,
         params: { generator: this.gan.generator.countParams(), discriminator: this.gan.discriminator.countParams() },
         finishedAt: new Date().toISOString(),
@@ -603,11 +611,14 @@ export class GanTrainer {
   }
 }
 
+/** Layers that draw randomness in training: the trainer seeds them each step (native runs repeat exactly). */
+const NOISE_LAYERS = ['Dropout', 'GaussianNoise', 'GaussianDropout'];
+
 /** A model's layers, those of nested models included (their dropout layers need seeds too). */
 function allLayers(m: LayersModel): LayersModel['layers'] {
   return m.layers.flatMap((l) => (Array.isArray((l as unknown as { layers?: unknown }).layers) ? allLayers(l as unknown as LayersModel) : [l]));
 }
 
-function defaultName(c: GanConfig): string {
-  return `${c.arch}${c.conditional ? '-cond' : ''}${c.loss === 'nonsaturating' ? '' : `-${c.loss}`}`;
+function defaultName(c: GanConfig, architecture: string): string {
+  return `${architecture === c.arch ? c.arch : 'custom'}${c.conditional ? '-cond' : ''}${c.loss === 'nonsaturating' ? '' : `-${c.loss}`}`;
 }

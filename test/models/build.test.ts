@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../lib/backend';
-import { buildGan, disposeGan } from '../../lib/models/build';
+import { architectureOf, buildGan, disposeGan } from '../../lib/models/build';
 import { conditionalGan, dcgan, fcGan, wganGp } from '../../lib/models/config';
 import { MinibatchStdDev } from '../../lib/models/layers/minibatch-stddev';
 import { modelFlops, trainStepFlops } from '../../lib/models/flops';
@@ -53,6 +53,15 @@ describe('model builders', () => {
     const rows = summary(m).rows.map((r) => r.flops);
     expect(rows).toEqual([6 * 14 * 14 * 2, 0, 14 * 13 * 2 * 6, 14 * 13 * 2]);
     m.dispose();
+  });
+
+  it('architectureOf names which networks were built by hand, not only the config\'s arch', () => {
+    const a = buildGan(dcgan()), b = buildGan(dcgan());
+    expect(architectureOf(a)).toBe('dcgan');
+    expect(architectureOf({ ...a, generator: b.generator })).toBe('custom G + dcgan D'); // another build counts as custom
+    expect(architectureOf({ ...a, discriminator: b.discriminator })).toBe('dcgan G + custom D');
+    expect(architectureOf({ ...a, config: wganGp(), generator: b.generator })).toBe('custom');
+    disposeGan(a); disposeGan(b);
   });
 
   it('adds `refine` stride-1 convolutions at the coarsest resolution of both networks', () => {

@@ -484,6 +484,35 @@ describe('hand-built networks: resampling and padding layers, every activation',
     expect(got).toEqual(ws.map((v) => 2 * v));
   });
 
+  it('GaussianNoise and GaussianDropout draw seeded noise each step: native = the same layers seeded on autodiff', async () => {
+    // tfjs' own layers draw unseeded noise; these subclasses (same class names, so the same engine
+    // rules) draw it from the seed the trainer sets each step, as the rules do.
+    const noiseLayer = <T extends object>(make: () => T, draw: (l: T & { seed?: number }, x: Tensor) => Tensor) => {
+      const Base = Object.getPrototypeOf(make()).constructor as new (a: unknown) => InstanceType<typeof tf.layers.Layer>;
+      return class extends Base {
+        override call(x: Tensor | Tensor[], kw: { training?: boolean }): Tensor {
+          const v = Array.isArray(x) ? x[0] : x;
+          return kw.training ? draw(this as unknown as T & { seed?: number }, v) : v;
+        }
+      };
+    };
+    const Noise = noiseLayer(() => tf.layers.gaussianNoise({ stddev: 0.3 }), (l, x) => tf.add(x, tf.randomNormal(x.shape, 0, 0.3, 'float32', l.seed)));
+    const GDrop = noiseLayer(() => tf.layers.gaussianDropout({ rate: 0.2 }), (l, x) => tf.mul(x, tf.randomNormal(x.shape, 1, Math.sqrt(0.2 / 0.8), 'float32', l.seed)));
+    const d = (noisy = true) => tf.sequential({ layers: [
+      ...(noisy ? [new Noise({ stddev: 0.3, inputShape: [28, 28, 1] })] : [tf.layers.inputLayer({ inputShape: [28, 28, 1] })]),
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init(21) }), tf.layers.leakyReLU({ alpha: 0.2 }),
+      ...(noisy ? [new GDrop({ rate: 0.2 })] : []),
+      tf.layers.flatten(), tf.layers.dense({ units: 1, kernelInitializer: init(22) }),
+    ] });
+    const nat = await withCritic(() => d(), true, {}, 3), ref = await withCritic(() => d(), false, {}, 3);
+    const gp = await withCritic(() => d(), true, wgan(), 2), gpRef = await withCritic(() => d(), false, wgan(), 2);
+    const clean = await withCritic(() => d(false), true, {}, 3);
+    expect([nat.mode, ref.mode, gp.mode]).toEqual(['native', 'autodiff', 'native']);
+    expect(lossDiff(nat.losses, ref.losses)).toBeLessThan(2e-5);
+    expect(lossDiff(gp.losses, gpRef.losses)).toBeLessThan(2e-4);
+    expect(lossDiff(nat.losses, clean.losses)).toBeGreaterThan(1e-3); // the noise is there
+  });
+
   it('a setting outside a rule (channels-first pooling) falls back, naming the layer and the setting', () => {
     const gan = buildGan(dcgan(small));
     const d = tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [28, 28, 1], poolSize: 1, dataFormat: 'channelsFirst' }), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });

@@ -85,8 +85,13 @@ describe('hand-built networks and custom layers', () => {
     const a = new GanTrainer(g1, images, { ...opts, runsDir: path.join(tmp, 'hand'), checkpointEvery: 3 });
     await a.fit({ steps: 3 });
     const dir = a.run!.dir;
+    // Named and recorded as what trains (both networks hand-built), not as the config's `dcgan`.
+    expect(a.architecture).toBe('custom');
+    expect(path.basename(dir)).toMatch(/^custom-hinge-/);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).arch).toBe('custom');
     a.dispose(); disposeGan(g1);
     const b = await GanTrainer.resume(dir, images, { live: false });
+    expect(b.architecture).toBe('custom');
     expect(b.gan.discriminator.layers.some((l) => l.getClassName() === 'SpectralNormalization')).toBe(true);
     for (let i = 0; i < 3; i++) await b.step();
     expect(b.history.map((h) => [h.dLoss, h.gLoss])).toEqual(want);

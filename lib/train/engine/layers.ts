@@ -270,6 +270,22 @@ registerLayerRule('Activation', { check: checkActivation, apply: (l, [x], { tape
 registerLayerRule('Reshape', { apply: (l, [x], { tape }) => tape.reshape(x, [x.shape[0], ...(cfgOf(l).targetShape as number[])]) });
 registerLayerRule('Flatten', { apply: (_l, [x], { tape }) => tape.reshape(x, [x.shape[0], x.size / x.shape[0]]) });
 
+/**
+ * Dropout masks and other noise, drawn per call from the layer's seed (the trainer reseeds it each
+ * step, so native runs repeat exactly). With a seed, concatenated calls of one size share one draw,
+ * as separate tfjs calls would; `noise(shape, seed)` draws `[n, ...rest]` values.
+ */
+function seededNoise(l: AnyLayer, x: Val, segments: number[] | undefined, noise: (shape: number[], seed: number | undefined) => Tensor): Tensor {
+  const seed = field(l, 'seed') as number | undefined, rest = x.shape.slice(1);
+  if (!segments || segments.length < 2) return noise([x.shape[0], ...rest], seed);
+  const bySize = new Map<number, Tensor>();
+  return tf.concat(segments.map((n) => {
+    let m = seed === undefined ? undefined : bySize.get(n);
+    if (!m) { m = noise([n, ...rest], seed); bySize.set(n, m); }
+    return m;
+  }), 0);
+}
+
 registerLayerRule('Dropout', {
   perCall: true, segments: true,
   check: (l) => { if (cfgOf(l).noiseShape != null) throw new Unsupported(`${l.name}: dropout with a noiseShape`); },
@@ -280,17 +296,31 @@ registerLayerRule('Dropout', {
   apply: (l, [x], { tape, segments }) => {
     const rate = cfgOf(l).rate as number;
     if (!(rate > 0)) return x;
-    const keep = 1 - rate, seed = field(l, 'seed') as number | undefined;
-    const rest = x.shape.slice(1);
-    const draw = (n: number) => tf.div(tf.floor(tf.add(tf.randomUniform([n, ...rest], 0, 1, 'float32', seed), keep)), keep);
-    if (!segments || segments.length < 2) return tape.mul(x, tape.leaf(draw(x.shape[0])));
-    const bySize = new Map<number, Tensor>();
-    const parts = segments.map((n) => {
-      let m = seed === undefined ? undefined : bySize.get(n);
-      if (!m) { m = draw(n); bySize.set(n, m); }
-      return m;
-    });
-    return tape.mul(x, tape.leaf(tf.concat(parts, 0)));
+    const keep = 1 - rate;
+    return tape.mul(x, tape.leaf(seededNoise(l, x, segments, (shape, seed) => tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep)), keep))));
+  },
+});
+
+// GaussianNoise (instance noise, Sønderby et al. 2017; Arjovsky & Bottou 2017): x + N(0, stddev²) in
+// training, as tfjs-layers' layer — which draws unseeded noise; here the draw is seeded per step.
+registerLayerRule('GaussianNoise', {
+  perCall: true, segments: true,
+  apply: (l, [x], { tape, segments }) => {
+    const stddev = cfgOf(l).stddev as number;
+    if (!(stddev > 0)) return x;
+    return tape.add(x, tape.leaf(seededNoise(l, x, segments, (shape, seed) => tf.randomNormal(shape, 0, stddev, 'float32', seed))));
+  },
+});
+
+// GaussianDropout (Srivastava et al. 2014, §10): x · N(1, rate / (1 − rate)) in training, for 0 < rate < 1
+// (tfjs-layers' definition; identity otherwise).
+registerLayerRule('GaussianDropout', {
+  perCall: true, segments: true,
+  apply: (l, [x], { tape, segments }) => {
+    const rate = cfgOf(l).rate as number;
+    if (!(rate > 0 && rate < 1)) return x;
+    const stddev = Math.sqrt(rate / (1 - rate));
+    return tape.mul(x, tape.leaf(seededNoise(l, x, segments, (shape, seed) => tf.randomNormal(shape, 1, stddev, 'float32', seed))));
   },
 });
 
