@@ -484,6 +484,25 @@ describe('hand-built networks: resampling and padding layers, every activation',
     expect(got).toEqual(ws.map((v) => 2 * v));
   });
 
+  it('a gradient penalty through max pooling on portable ops (no MaxPoolGradGrad there) is refused up front, naming the layer', () => {
+    const gan = buildGan(dcgan(small));
+    const d = tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(19) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 1, kernelInitializer: init(20) }),
+    ] });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const modes = (['portable', true] as const).map((fastStep) => {
+      const t = new GanTrainer({ ...gan, discriminator: d }, images, { ...base, ...wgan(), fastStep });
+      const out = [t.stepMode, t.trainStep.fallbackReason ?? ''];
+      t.dispose();
+      return out;
+    });
+    expect(modes[0][0]).toBe('autodiff');
+    expect(modes[0][1]).toMatch(/gradient penalty needs second-order gradients through the critic; max_pooling2d\w* \(MaxPooling2D\) has them on native TensorFlow only/);
+    expect(modes[1][0]).toBe('native'); // native TensorFlow has MaxPoolGradGrad
+    warn.mockRestore(); disposeGan(gan); d.dispose();
+  });
+
   it('GaussianNoise and GaussianDropout draw seeded noise each step: native = the same layers seeded on autodiff', async () => {
     // tfjs' own layers draw unseeded noise; these subclasses (same class names, so the same engine
     // rules) draw it from the seed the trainer sets each step, as the rules do.

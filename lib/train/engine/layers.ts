@@ -52,6 +52,11 @@ export interface LayerRule {
   /** No second-order gradient (batch norm): not usable in a critic with a gradient penalty. */
   firstOrderOnly?: boolean;
   /**
+   * A second-order gradient on native TensorFlow only (max pooling: tfjs has no `MaxPoolGradGrad`):
+   * under a gradient penalty on portable ops the step is refused up front, naming the layer.
+   */
+  secondOrderNativeOnly?: boolean;
+  /**
    * `apply` honours {@link CallContext.activation}: a ReLU / leaky ReLU layer right after
    * this one (its only consumer) is computed with it, as conv + bias + activation in one kernel.
    */
@@ -387,6 +392,8 @@ export interface NetTraits {
   /** Every per-call layer takes concatenated calls (`LayerRule.segments`): one batch may carry several calls. */
   concatCalls: boolean;
   firstOrderOnly: string | null;
+  /** The first layer whose second-order gradient needs native TensorFlow ({@link LayerRule.secondOrderNativeOnly}). */
+  secondOrderNativeOnly: string | null;
 }
 
 /**
@@ -406,7 +413,7 @@ export class NetProgram {
     if (model.outputs.length !== 1) throw new Unsupported(`${what} has ${model.outputs.length} outputs`);
     this.inputIds = model.inputs.map((s) => s.id);
     this.outputId = model.outputs[0].id;
-    const traits: NetTraits = { batchDependent: false, perCall: false, concatCalls: true, firstOrderOnly: null };
+    const traits: NetTraits = { batchDependent: false, perCall: false, concatCalls: true, firstOrderOnly: null, secondOrderNativeOnly: null };
     const known = new Set(this.inputIds);
     for (const layer of model.layers) {
       const cls = layer.getClassName();
@@ -425,6 +432,7 @@ export class NetProgram {
         traits.perCall ||= sub.traits.perCall;
         traits.concatCalls &&= sub.traits.concatCalls;
         traits.firstOrderOnly ??= sub.traits.firstOrderOnly;
+        traits.secondOrderNativeOnly ??= sub.traits.secondOrderNativeOnly;
         this.steps.push({ layer, rule: null, sub, inputs, output: nodes[0].outputTensors[0].id });
         continue;
       }
@@ -435,6 +443,7 @@ export class NetProgram {
       traits.perCall ||= !!rule.perCall;
       if (rule.perCall && !rule.segments) traits.concatCalls = false;
       if (rule.firstOrderOnly && !traits.firstOrderOnly) traits.firstOrderOnly = `${layer.name} (${cls})`;
+      if (rule.secondOrderNativeOnly && !traits.secondOrderNativeOnly) traits.secondOrderNativeOnly = `${layer.name} (${cls})`;
       this.steps.push({ layer, rule, sub: null, inputs, output: nodes[0].outputTensors[0].id });
     }
     this.vars = model.trainableWeights.map((w) => w.read() as Variable);

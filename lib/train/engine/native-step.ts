@@ -76,6 +76,9 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
   if (obj.penalty && D.traits.firstOrderOnly) {
     throw new Unsupported(`${obj.penalty.name} needs second-order gradients through the critic; ${D.traits.firstOrderOnly} has none (use layer norm or no norm in the critic)`);
   }
+  if (obj.penalty && opts.portable && D.traits.secondOrderNativeOnly) {
+    throw new Unsupported(`${obj.penalty.name} needs second-order gradients through the critic; ${D.traits.secondOrderNativeOnly} has them on native TensorFlow only, not on portable ops (use average pooling or strided convolutions, or the tfjs-node backend)`);
+  }
   const o = opts.portable ? portableOps() : nativeOps();
   const tape = new Tape(o);
   const ops = tapeOps(tape);

@@ -9,7 +9,8 @@
  * and their gradients — `AvgPool` / `AvgPoolGrad`, `MaxPoolGrad` / `MaxPoolGradGrad`, each pair
  * adjoint —, broadcast, batched matrix products, concatenation, split), so it is differentiable
  * twice (a gradient penalty through it works) and runs on the portable ops too (max pooling
- * first-order only there). NHWC (`channelsLast`) only; other settings raise {@link Unsupported}
+ * first-order only there: with a gradient penalty the step is refused up front, naming the layer,
+ * and the trainer falls back). NHWC (`channelsLast`) only; other settings raise {@link Unsupported}
  * naming the layer, and the trainer falls back to autodiff saying so.
  */
 import { tf } from '../../../backend';
@@ -74,7 +75,7 @@ registerLayerRule('AveragePooling2D', {
 });
 
 registerLayerRule('MaxPooling2D', {
-  check: checkChannelsLast,
+  check: checkChannelsLast, secondOrderNativeOnly: true,
   apply(l, [x], { tape: t }) {
     const c = cfgOf(l), p = pair(c.poolSize ?? 2);
     return t.maxPool(x, p, pair(c.strides ?? p), String(c.padding ?? 'valid'));
