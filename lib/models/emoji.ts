@@ -8,8 +8,9 @@ import type { TrainerOptions } from '../train/trainer-options';
 import { dcgan, type GanConfig, type GanOverrides } from './config';
 
 /**
- * DCGAN at 32x32x3 (G: dense → 4x4x256, three stride-2 transposed convolutions 256 → 128 → 64 with
- * batch norm; D: three stride-2 convolutions 64 → 128 → 256, LeakyReLU 0.2), latent 100. Pass
+ * DCGAN at 32x32x3 (G: dense → 4x4x384, three stride-2 transposed convolutions 384 → 192 → 96 with
+ * batch norm, 1.5x dcgan's widths; D: three stride-2 convolutions 64 → 128 → 256, LeakyReLU 0.2),
+ * latent 100. Pass
  * `conditional: { numClasses: 9 }` for the category-conditional model; `imageShape: [64, 64, 3]`
  * for the 64-px images (deeper defaults). What notebook 08 trains, on the skin-tone variants too
  * (5,998 images): SNGAN's discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm:
@@ -37,8 +38,14 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * ```
  */
 export function emojiGan(o: GanOverrides = {}): GanConfig {
-  return dcgan({ latentDim: 100, imageShape: [32, 32, 3], ...o });
+  const imageShape = o.imageShape ?? [32, 32, 3];
+  // 32 px: the 1.5x wider generator (see above); 64 px keeps dcgan's defaults for its size.
+  const generator = imageShape[0] === 32 && imageShape[1] === 32 ? { widths: EMOJI_G_WIDTHS, ...o.generator } : o.generator;
+  return dcgan({ latentDim: 100, ...o, imageShape, ...(generator ? { generator } : {}) });
 }
+
+/** Generator widths of {@link emojiGan} at 32 px: 1.5x dcgan's [256, 128, 64] (2.1M parameters). */
+export const EMOJI_G_WIDTHS = [384, 192, 96];
 
 /**
  * Trainer settings for {@link emojiGan}: batch 64, Adam 2e-4 / β₁ 0.5 for both networks (Radford
