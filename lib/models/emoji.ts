@@ -9,26 +9,25 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
 
 /**
  * DCGAN at 32x32x3 (G: dense → 4x4x384, three stride-2 transposed convolutions 384 → 192 → 96 with
- * batch norm, 1.5x dcgan's widths; D: three stride-2 convolutions 64 → 128 → 256, LeakyReLU 0.2),
- * latent 100. Pass
- * `conditional: { numClasses: 9 }` for the category-conditional model; `imageShape: [64, 64, 3]`
- * for the 64-px images (deeper defaults). What notebook 08 trains, on the skin-tone variants too
- * (5,998 images): SNGAN's discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm:
- * 'spectral' } })`) with `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet
- * classifier distance 22.3 after 10,000 steps (33.8 after 6,000; real images: 4.2; 159.9 for this
- * preset as is after 3,000) — and its conditional model (projection discriminator, the category's
- * embedding concatenated to z), 10,000 steps: Fréchet classifier distance **12.5** (2.98x the real
- * images') when asked for categories in the data's proportions
- * (`evaluateGenerator(g, { labelWeights })`; 55.8 asked uniformly, a mix the held-out statistics do
- * not have), 53.1% of samples in the requested category (the classifier's ceiling on held-out
- * emoji: 59.5%; 60.3% with `truncation: 1.5`, at recall 0.50 against 0.55).
- * Probes at 6,000 steps: conditional batch norm in G (`conditional: { generator: 'batchnorm' }`)
- * 48.5% and FCD 14.0 at the data's mix, against 52.1% and 15.8 with the concatenation; 52.3% /
- * 55.7% / 56.3% at 6,000 / 8,000 / 10,000 steps in an earlier probe without the variants: the share
- * gains little after 8,000. `classBalance: 1` (every category drawn equally often): 53.6% and FCD
- * 22.5 at the data's mix at 6,000 steps — a little more share for much more distance. The DCGAN
- * with a 1.5x wider generator (`generator: { widths: [384, 192, 96] }`, 2.1M parameters): Fréchet
- * classifier distance 26.3 at 6,000 steps against 33.8 (one probe each, same seed and recipe).
+ * batch norm, 1.5x dcgan's widths, {@link EMOJI_G_WIDTHS}; D: three stride-2 convolutions 64 → 128
+ * → 256, LeakyReLU 0.2), latent 100. Pass `conditional: { numClasses: 9 }` for the
+ * category-conditional model; `imageShape: [64, 64, 3]` for the 64-px images (dcgan's deeper
+ * defaults). What notebook 08 trains, on the skin-tone variants too (5,998 images): SNGAN's
+ * discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm: 'spectral' } })`) with
+ * `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet classifier distance
+ * 19.8 after 10,000 steps (real images: 4.2; 22.3 with dcgan's narrower generator, same steps
+ * and seed; 159.9 for the plain DCGAN recipe after 3,000) — and its conditional model (projection
+ * discriminator, the category's embedding concatenated to z), 10,000 steps: Fréchet classifier
+ * distance **12.0** (2.87x the real images'; 12.5 = 2.98x with the narrower generator) when asked
+ * for categories in the data's proportions (`evaluateGenerator(g, { labelWeights })`; 54.6 asked
+ * uniformly, a mix the held-out statistics do not have), 53.8% of samples in the requested
+ * category (53.1% narrower; the classifier's ceiling on held-out emoji: 59.5%; 60.1%, at recall 0.44 against 0.65, with
+ * `truncation: 1.5`).
+ * Probes at 6,000 steps with the narrower generator: conditional batch norm in G (`conditional:
+ * { generator: 'batchnorm' }`) 48.5% and FCD 14.0 at the data's mix, against 52.1% and 15.8 with the
+ * concatenation; `classBalance: 1` (every category drawn equally often): 53.6% and FCD 22.5 at the
+ * data's mix — a little more share for much more distance. The wider generator: FCD 26.3 against
+ * 33.8 at 6,000 steps for the unconditional model.
  *
  * @example
  * ```ts
