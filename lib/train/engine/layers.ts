@@ -49,13 +49,12 @@ export interface LayerRule {
    * sizes (`CallContext.segments`), so the step may still run D on `[real; fake]` in one batch.
    */
   segments?: boolean;
-  /** No second-order gradient (batch norm): not usable in a critic with a gradient penalty. */
-  firstOrderOnly?: boolean;
   /**
-   * A second-order gradient on native TensorFlow only (max pooling: tfjs has no `MaxPoolGradGrad`):
-   * under a gradient penalty on portable ops the step is refused up front, naming the layer.
+   * Where the rule has a second-order gradient, when not everywhere: `'none'` (batch norm: not
+   * usable in a critic with a gradient penalty) or `'native'` (max pooling: tfjs has no
+   * `MaxPoolGradGrad`, so not on portable ops). The step is refused up front, naming the layer.
    */
-  secondOrderNativeOnly?: boolean;
+  secondOrder?: 'none' | 'native';
   /**
    * `apply` honours {@link CallContext.activation}: a ReLU / leaky ReLU layer right after
    * this one (its only consumer) is computed with it, as conv + bias + activation in one kernel.
@@ -215,7 +214,7 @@ for (const cls of ['Conv2D', 'Conv2DTranspose']) {
 }
 
 registerLayerRule('BatchNormalization', {
-  batchDependent: true, firstOrderOnly: true,
+  batchDependent: true, secondOrder: 'none',
   check: (l) => {
     const axis = cfgOf(l).axis as number;
     const rank = (field(l, 'input') as { shape: unknown[] }).shape.length;
@@ -391,9 +390,8 @@ export interface NetTraits {
   perCall: boolean;
   /** Every per-call layer takes concatenated calls (`LayerRule.segments`): one batch may carry several calls. */
   concatCalls: boolean;
-  firstOrderOnly: string | null;
-  /** The first layer whose second-order gradient needs native TensorFlow ({@link LayerRule.secondOrderNativeOnly}). */
-  secondOrderNativeOnly: string | null;
+  /** The first layer of each {@link LayerRule.secondOrder} limit (`'layer (Class)'`), or null. */
+  secondOrder: { none: string | null; native: string | null };
 }
 
 /**
@@ -413,7 +411,7 @@ export class NetProgram {
     if (model.outputs.length !== 1) throw new Unsupported(`${what} has ${model.outputs.length} outputs`);
     this.inputIds = model.inputs.map((s) => s.id);
     this.outputId = model.outputs[0].id;
-    const traits: NetTraits = { batchDependent: false, perCall: false, concatCalls: true, firstOrderOnly: null, secondOrderNativeOnly: null };
+    const traits: NetTraits = { batchDependent: false, perCall: false, concatCalls: true, secondOrder: { none: null, native: null } };
     const known = new Set(this.inputIds);
     for (const layer of model.layers) {
       const cls = layer.getClassName();
@@ -431,8 +429,8 @@ export class NetProgram {
         traits.batchDependent ||= sub.traits.batchDependent;
         traits.perCall ||= sub.traits.perCall;
         traits.concatCalls &&= sub.traits.concatCalls;
-        traits.firstOrderOnly ??= sub.traits.firstOrderOnly;
-        traits.secondOrderNativeOnly ??= sub.traits.secondOrderNativeOnly;
+        traits.secondOrder.none ??= sub.traits.secondOrder.none;
+        traits.secondOrder.native ??= sub.traits.secondOrder.native;
         this.steps.push({ layer, rule: null, sub, inputs, output: nodes[0].outputTensors[0].id });
         continue;
       }
@@ -442,8 +440,7 @@ export class NetProgram {
       traits.batchDependent ||= !!rule.batchDependent;
       traits.perCall ||= !!rule.perCall;
       if (rule.perCall && !rule.segments) traits.concatCalls = false;
-      if (rule.firstOrderOnly && !traits.firstOrderOnly) traits.firstOrderOnly = `${layer.name} (${cls})`;
-      if (rule.secondOrderNativeOnly && !traits.secondOrderNativeOnly) traits.secondOrderNativeOnly = `${layer.name} (${cls})`;
+      if (rule.secondOrder) traits.secondOrder[rule.secondOrder] ??= `${layer.name} (${cls})`;
       this.steps.push({ layer, rule, sub: null, inputs, output: nodes[0].outputTensors[0].id });
     }
     this.vars = model.trainableWeights.map((w) => w.read() as Variable);

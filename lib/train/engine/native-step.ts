@@ -73,11 +73,11 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
   if (!opts.portable && !nativeOpsAvailable()) throw new Unsupported(`backend "${tf.getBackend()}" is not native TensorFlow`);
   const G = new NetProgram(init.generator, 'generator'), D = new NetProgram(init.discriminator, 'discriminator');
   const obj = init.objective;
-  if (obj.penalty && D.traits.firstOrderOnly) {
-    throw new Unsupported(`${obj.penalty.name} needs second-order gradients through the critic; ${D.traits.firstOrderOnly} has none (use layer norm or no norm in the critic)`);
-  }
-  if (obj.penalty && opts.portable && D.traits.secondOrderNativeOnly) {
-    throw new Unsupported(`${obj.penalty.name} needs second-order gradients through the critic; ${D.traits.secondOrderNativeOnly} has them on native TensorFlow only, not on portable ops (use average pooling or strided convolutions, or the tfjs-node backend)`);
+  const { none, native } = D.traits.secondOrder;
+  if (obj.penalty && (none || (opts.portable && native))) {
+    throw new Unsupported(`${obj.penalty.name} needs second-order gradients through the critic; ${none
+      ? `${none} has none (use layer norm or no norm in the critic)`
+      : `${native} has them on native TensorFlow only, not on portable ops (use average pooling or strided convolutions, or the tfjs-node backend)`}`);
   }
   const o = opts.portable ? portableOps() : nativeOps();
   const tape = new Tape(o);

@@ -75,7 +75,7 @@ registerLayerRule('AveragePooling2D', {
 });
 
 registerLayerRule('MaxPooling2D', {
-  check: checkChannelsLast, secondOrderNativeOnly: true,
+  check: checkChannelsLast, secondOrder: 'native',
   apply(l, [x], { tape: t }) {
     const c = cfgOf(l), p = pair(c.poolSize ?? 2);
     return t.maxPool(x, p, pair(c.strides ?? p), String(c.padding ?? 'valid'));
