@@ -11,8 +11,9 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * DCGAN at 32x32x3 (G: dense → 4x4x384, three stride-2 transposed convolutions 384 → 192 → 96 with
  * batch norm, 1.5x dcgan's widths, {@link EMOJI_G_WIDTHS}; D: three stride-2 convolutions 64 → 128
  * → 256, LeakyReLU 0.2), latent 100. Pass `conditional: { numClasses: 9 }` for the
- * category-conditional model; `imageShape: [64, 64, 3]` for the 64-px images (dcgan's deeper
- * defaults). What notebook 08 trains, on the skin-tone variants too (5,998 images): SNGAN's
+ * category-conditional model; `imageShape: [64, 64, 3]` for the 64-px images (four stride-2
+ * stages at half of dcgan's 64-px widths: G 256 → 128 → 64 → 32, D 32 → 64 → 128 → 256,
+ * {@link EMOJI64_G_WIDTHS}; what notebook 10 trains). What notebook 08 trains, on the skin-tone variants too (5,998 images): SNGAN's
  * discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm: 'spectral' } })`) with
  * `{ ...emojiTrainer, diffAugment: 'color,translation,cutout' }` — Fréchet classifier distance
  * 19.8 after 10,000 steps (real images: 4.2; 22.3 with dcgan's narrower generator, same steps
@@ -38,13 +39,28 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  */
 export function emojiGan(o: GanOverrides = {}): GanConfig {
   const imageShape = o.imageShape ?? [32, 32, 3];
-  // 32 px: the 1.5x wider generator (see above); 64 px keeps dcgan's defaults for its size.
-  const generator = imageShape[0] === 32 && imageShape[1] === 32 ? { widths: EMOJI_G_WIDTHS, ...o.generator } : o.generator;
-  return dcgan({ latentDim: 100, ...o, imageShape, ...(generator ? { generator } : {}) });
+  const size = imageShape[0] === imageShape[1] ? imageShape[0] : 0;
+  // 32 px: the 1.5x wider generator (see above); 64 px: half of dcgan's widths in both networks.
+  const gWidths = size === 32 ? EMOJI_G_WIDTHS : size === 64 ? EMOJI64_G_WIDTHS : undefined;
+  const dWidths = size === 64 ? EMOJI64_D_WIDTHS : undefined;
+  const generator = gWidths ? { widths: gWidths, ...o.generator } : o.generator;
+  const discriminator = dWidths ? { widths: dWidths, ...o.discriminator } : o.discriminator;
+  return dcgan({ latentDim: 100, ...o, imageShape, ...(generator ? { generator } : {}), ...(discriminator ? { discriminator } : {}) });
 }
 
 /** Generator widths of {@link emojiGan} at 32 px: 1.5x dcgan's [256, 128, 64] (2.1M parameters). */
 export const EMOJI_G_WIDTHS = [384, 192, 96];
+
+/**
+ * Generator widths of {@link emojiGan} at 64 px: half of dcgan's 64-px [512, 256, 128, 64]. With
+ * {@link EMOJI64_D_WIDTHS} a step costs 584 against 1,450 CPU-ms for dcgan's widths (conditional,
+ * batch 64, SNGAN's discriminator with DiffAugment, two shared cores, 2026-12-01) — what notebook 10
+ * trains in an hour on two CPU cores.
+ */
+export const EMOJI64_G_WIDTHS = [256, 128, 64, 32];
+
+/** Discriminator widths of {@link emojiGan} at 64 px: half of dcgan's 64-px [64, 128, 256, 512]. */
+export const EMOJI64_D_WIDTHS = [32, 64, 128, 256];
 
 /**
  * Trainer settings for {@link emojiGan}: batch 64, Adam 2e-4 / β₁ 0.5 for both networks (Radford
