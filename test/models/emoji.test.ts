@@ -47,6 +47,6 @@ describe('emojiGan', () => {
     expect(c.generator.widths).toEqual([64, 32, 16, 8]);
     expect(c.discriminator.widths).toEqual([8, 16, 32, 64]);
     expect(emojiGan({ imageShape: [28, 28, 3] }).generator.widths).toEqual(dcgan({ imageShape: [28, 28, 3] }).generator.widths);
-    expect(emojiTrainer).toMatchObject({ batchSize: 64, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, ema: 0.999 });
+    expect(emojiTrainer).toMatchObject({ batchSize: 64, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, ema: 0.999, diffAugment: 'translation,cutout' });
   });
 });
