@@ -9,11 +9,11 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
 
 /**
  * DCGAN at 32x32x3 (G: dense → 4x4x384, three stride-2 transposed convolutions 384 → 192 → 96 with
- * batch norm, 1.5x dcgan's widths, {@link EMOJI_G_WIDTHS}; D: three stride-2 convolutions 64 → 128
+ * batch norm, 1.5x dcgan's widths, {@link EMOJI_WIDTHS}; D: three stride-2 convolutions 64 → 128
  * → 256, LeakyReLU 0.2), latent 100. Pass `conditional: { numClasses: 9 }` for the
  * category-conditional model; `imageShape: [64, 64, 3]` for the 64-px images (four stride-2 stages
  * at half of dcgan's 64-px widths: G 256 → 128 → 64 → 32, D 32 → 64 → 128 → 256,
- * {@link EMOJI64_G_WIDTHS}; chosen for cost, its samples not yet scored).
+ * {@link EMOJI_WIDTHS}; chosen for cost, its samples not yet scored).
  *
  * What notebook 08 trains, on the skin-tone variants too (5,998 images), 10,000 steps each:
  * SNGAN's discriminator (`emojiGan({ loss: 'hinge', discriminator: { weightNorm: 'spectral' } })`)
@@ -41,28 +41,24 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  */
 export function emojiGan(o: GanOverrides = {}): GanConfig {
   const imageShape = o.imageShape ?? [32, 32, 3];
-  const size = imageShape[0] === imageShape[1] ? imageShape[0] : 0;
-  // 32 px: the 1.5x wider generator (see above); 64 px: half of dcgan's widths in both networks.
-  const gWidths = size === 32 ? EMOJI_G_WIDTHS : size === 64 ? EMOJI64_G_WIDTHS : undefined;
-  const dWidths = size === 64 ? EMOJI64_D_WIDTHS : undefined;
-  const generator = gWidths ? { widths: gWidths, ...o.generator } : o.generator;
-  const discriminator = dWidths ? { widths: dWidths, ...o.discriminator } : o.discriminator;
+  const preset = imageShape[0] === imageShape[1] ? EMOJI_WIDTHS[imageShape[0]] ?? {} : {};
+  const generator = preset.generator ? { widths: preset.generator, ...o.generator } : o.generator;
+  const discriminator = preset.discriminator ? { widths: preset.discriminator, ...o.discriminator } : o.discriminator;
   return dcgan({ latentDim: 100, ...o, imageShape, ...(generator ? { generator } : {}), ...(discriminator ? { discriminator } : {}) });
 }
 
-/** Generator widths of {@link emojiGan} at 32 px: 1.5x dcgan's [256, 128, 64] (2.1M parameters). */
-export const EMOJI_G_WIDTHS = [384, 192, 96];
-
 /**
- * Generator widths of {@link emojiGan} at 64 px: half of dcgan's 64-px [512, 256, 128, 64]. With
- * {@link EMOJI64_D_WIDTHS} a step costs 584 against 1,450 CPU-ms for dcgan's widths (conditional,
- * batch 64, SNGAN's discriminator with DiffAugment, two shared cores, 2026-12-01): the
- * difference between about an hour and an afternoon of training on two CPU cores.
+ * Network widths of {@link emojiGan} by image size, where they differ from dcgan's (explicit widths
+ * win). 32 px: a 1.5x wider generator than dcgan's [256, 128, 64] (2.1M parameters). 64 px: half of
+ * dcgan's 64-px widths in both networks ([512, 256, 128, 64] / [64, 128, 256, 512]): a step costs
+ * 584 against 1,450 CPU-ms with dcgan's (conditional, batch 64, SNGAN's discriminator with
+ * DiffAugment, two shared cores, 2026-12-01), about an hour of training on two CPU cores instead
+ * of an afternoon.
  */
-export const EMOJI64_G_WIDTHS = [256, 128, 64, 32];
-
-/** Discriminator widths of {@link emojiGan} at 64 px: half of dcgan's 64-px [64, 128, 256, 512]. */
-export const EMOJI64_D_WIDTHS = [32, 64, 128, 256];
+export const EMOJI_WIDTHS: Record<number, { generator?: number[]; discriminator?: number[] }> = {
+  32: { generator: [384, 192, 96] },
+  64: { generator: [256, 128, 64, 32], discriminator: [32, 64, 128, 256] },
+};
 
 /**
  * Trainer settings for {@link emojiGan}: batch 64, Adam 2e-4 / β₁ 0.5 for both networks (Radford

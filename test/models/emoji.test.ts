@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tf, type LayersModel, type Tensor } from '../../lib/backend';
 import { buildGan, disposeGan } from '../../lib/models/build';
 import { dcgan } from '../../lib/models/config';
-import { EMOJI64_D_WIDTHS, EMOJI64_G_WIDTHS, EMOJI_G_WIDTHS, emojiGan, emojiTrainer } from '../../lib/models/emoji';
+import { EMOJI_WIDTHS, emojiGan, emojiTrainer } from '../../lib/models/emoji';
 
 /** Output channels of each convolution kernel of a network, in order (`[kh, kw, in, out]`; transposed: `[kh, kw, out, in]`). */
 const convFilters = (m: LayersModel, transposed = false) =>
@@ -13,7 +13,7 @@ describe('emojiGan', () => {
     const c = emojiGan();
     expect(c.imageShape).toEqual([32, 32, 3]);
     expect(c.latentDim).toBe(100);
-    expect(c.generator.widths).toEqual(EMOJI_G_WIDTHS);
+    expect(c.generator.widths).toEqual(EMOJI_WIDTHS[32].generator);
     expect(c.discriminator.widths).toEqual(dcgan({ imageShape: [32, 32, 3] }).discriminator.widths);
     const gan = buildGan(c);
     // dense → 4x4x384, then 384 → 192 → 96 transposed convs with batch norm, and the tanh output layer to 3 channels
@@ -30,13 +30,13 @@ describe('emojiGan', () => {
   it('64 px: four stride-2 stages at half of dcgan\'s 64-px widths in both networks, conditional on nine categories', () => {
     const c = emojiGan({ imageShape: [64, 64, 3], loss: 'hinge', discriminator: { weightNorm: 'spectral' }, conditional: { numClasses: 9, embedDim: 50, discriminator: 'projection' } });
     const full = dcgan({ imageShape: [64, 64, 3] });
-    expect(c.generator.widths).toEqual(EMOJI64_G_WIDTHS);
-    expect(c.discriminator.widths).toEqual(EMOJI64_D_WIDTHS);
+    expect(c.generator.widths).toEqual(EMOJI_WIDTHS[64].generator);
+    expect(c.discriminator.widths).toEqual(EMOJI_WIDTHS[64].discriminator);
     expect(c.generator.widths).toEqual(full.generator.widths.map((w) => w / 2));
     expect(c.discriminator.widths).toEqual(full.discriminator.widths.map((w) => w / 2));
     expect(c.discriminator.weightNorm).toBe('spectral'); // a partial override keeps the preset's widths
     const gan = buildGan(c);
-    expect(convFilters(gan.discriminator)).toEqual(EMOJI64_D_WIDTHS);
+    expect(convFilters(gan.discriminator)).toEqual(EMOJI_WIDTHS[64].discriminator);
     const shape = tf.tidy(() => (gan.generator.predict([tf.randomNormal([3, 100]), tf.tensor2d([[0], [4], [8]])]) as Tensor).shape);
     expect(shape).toEqual([3, 64, 64, 3]);
     disposeGan(gan);
