@@ -96,7 +96,7 @@ export const TRAINER_OPTIONS: Record<string, OptionSpec> = {
   batchSize: int(1), lrG: { kind: 'number', min: 0, minExclusive: true }, lrD: { kind: 'number', min: 0, minExclusive: true },
   beta1: unit('Adam β₁'), beta2: unit('Adam β₂'), labelSmoothing: unit('one-sided, real targets 1 − s'),
   nCritic: int(1), gpWeight: { kind: 'number', min: 0 }, r1Gamma: { kind: 'number', min: 0 },
-  lrDecay: { kind: 'object' }, ema: unit('decay, 0 = off'), seed: { kind: 'number', integer: true },
+  lrDecay: { kind: 'object' }, ema: unit('decay, 0 = off'), emaWarmup: { kind: 'boolean' }, seed: { kind: 'number', integer: true },
   range: { kind: 'enum', values: ['[0,1]', '[-1,1]'] }, runsDir: { kind: 'string', nullable: true }, name: { kind: 'string' },
   checkpointEvery: int(0, 'steps, 0 = only at the end'), keepCheckpoints: int(1), sampleEvery: int(0, 'steps, 0 = off'),
   numSamples: int(1), logEvery: int(1, 'steps'), tensorboard: { kind: 'boolean' }, pricePerHour: { kind: 'number', min: 0 },

@@ -63,13 +63,27 @@ export function nanGuard(): TrainerCallbacks {
   };
 }
 
-/** Exponential moving average of the generator's weights into `trainer.emaGenerator` (decay `ema`). */
+/**
+ * The EMA's decay after step `step` (1-based): `ema`, or with `warmup` min(ema, (1 + step) / (10 +
+ * step)) — TensorFlow's `tf.train.ExponentialMovingAverage(decay, num_updates)` schedule.
+ *
+ * @example
+ * ```ts
+ * emaDecay(0.999, 1, true);    // 0.1818…
+ * emaDecay(0.999, 9000, true); // 0.999
+ * ```
+ */
+export function emaDecay(ema: number, step: number, warmup: boolean): number {
+  return warmup ? Math.min(ema, (1 + step) / (10 + step)) : ema;
+}
+
+/** Exponential moving average of the generator's weights into `trainer.emaGenerator` (decay `ema`, see {@link emaDecay}). */
 export function emaUpdate(): TrainerCallbacks {
   return {
     name: 'ema',
-    onStepEnd(_log, t) {
+    onStepEnd(log, t) {
       if (!t.emaGenerator) return;
-      const d = t.options.ema;
+      const d = emaDecay(t.options.ema, log.step, t.options.emaWarmup);
       const src = t.gan.generator.weights, dst = t.emaGenerator.weights;
       tf.tidy(() => {
         for (let i = 0; i < src.length; i++) dst[i].write(tf.add(tf.mul(dst[i].read(), d), tf.mul(src[i].read(), 1 - d)));

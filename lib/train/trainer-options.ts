@@ -44,8 +44,20 @@ export interface TrainerOptions {
    * `{ start: 3, end: 5 }`: full rates for three epochs, then down to 1% at epoch 5. Default: none.
    */
   lrDecay?: LrDecay;
-  /** EMA decay of generator weights for samples (0 = off, e.g. 0.999). */
+  /**
+   * EMA decay of generator weights for samples and evaluation (`trainer.emaGenerator`; 0 = off,
+   * e.g. 0.999). With {@link emaWarmup} (the default) the decay at step t is
+   * min(ema, (1 + t) / (10 + t)), so the average follows the generator early on.
+   */
   ema?: number;
+  /**
+   * Ramp the EMA's decay up from the start, as TensorFlow's `tf.train.ExponentialMovingAverage`
+   * does with `num_updates`: min(ema, (1 + t) / (10 + t)) at step t (0.18 at step 1, 0.94 at step
+   * 150, 0.999 from step 8,990). Without it an EMA of 0.999 still holds ~86% of the initial
+   * random weights after 150 steps, and a short run's EMA samples are flat grey. Default true;
+   * runs recorded before the option (no `emaWarmup` in their config.json) resume without it.
+   */
+  emaWarmup?: boolean;
   /**
    * Differentiable augmentation of every critic input (Zhao et al. 2020, DiffAugment): a policy of
    * `'color'`, `'translation'`, `'cutout'`, comma-separated (the paper's: `'color,translation,cutout'`).
@@ -126,7 +138,7 @@ export function resolve(config: GanConfig, o: TrainerOptions): Resolved {
   const d = objective.defaults;
   const r: Resolved = {
     batchSize: 64, lrG: d.lrG, lrD: d.lrD, beta1: d.beta1, beta2: d.beta2,
-    labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, seed: 0, runsDir: 'runs',
+    labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, emaWarmup: true, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
     tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true, diffAugment: '', classBalance: 0,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),

@@ -189,6 +189,8 @@ export class GanTrainer {
     checkOptions(overrides, Object.fromEntries(RESUME_OVERRIDES.map((k) => [k, TRAINER_OPTIONS[k]])), 'GanTrainer.resume() override');
     const cfg = readRunConfig(runDir) as { gan: GanConfig; architecture?: string; train: TrainerOptions & { objectiveName?: string } };
     const { objectiveName, ...recorded } = cfg.train;
+    // Runs recorded before the EMA warm-up existed averaged with a constant decay: keep it so.
+    if (recorded.emaWarmup === undefined) recorded.emaWarmup = false;
     // With an objective passed in, its own options replace the recorded ones.
     const train = overrides.objective ? { ...recorded, labelSmoothing: undefined, gpWeight: undefined, r1Gamma: undefined } : recorded;
     // The run's own networks (networks.json: hand-built and custom layers too; older runs: the config).
