@@ -145,6 +145,15 @@ export class GanTrainer {
         throw new Error(`The data's labels run from ${lo} to ${hi}, but the conditional GAN has numClasses ${gan.numClasses} (labels 0-${gan.numClasses - 1}); `
           + `build it with conditional: { numClasses: ${hi + 1} } (e.g. conditionalGan({ conditional: { numClasses: dataset.classNames.length } })).`);
       }
+      // More classes than the data has (conditionalGan()'s default 10 on 9 emoji categories): the
+      // extra classes are never trained, and every sample grid shows noise for them.
+      const named = data instanceof tf.Tensor ? null : data;
+      const dataClasses = named?.numClasses;
+      if (dataClasses !== undefined && dataClasses < gan.numClasses) {
+        console.warn(`ganbook: the conditional GAN has numClasses ${gan.numClasses} but ${named?.name ?? 'the data'} has ${dataClasses} classes: `
+          + `labels ${dataClasses}-${gan.numClasses - 1} are never trained and their samples stay noise. `
+          + `Build it with conditional: { numClasses: ${dataClasses} } (dataset.classNames.length).`);
+      }
     }
     this.callbacks = [...defaultCallbacks(), ...o.callbacks];
     this.augment = o.diffAugment ? diffAugment(o.diffAugment) : null;

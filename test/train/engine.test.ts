@@ -208,6 +208,22 @@ describe('labelled data', () => {
     disposeGan(gan);
   });
 
+  it('a conditional GAN with more classes than the data names says which labels will never be trained', () => {
+    const gan = buildGan(conditionalGan({ ...small, conditional: { numClasses: 12, embedDim: 4 } }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      new GanTrainer(gan, { ...labelled, numClasses: 10, name: 'digits' }, base).dispose();
+      expect(warn.mock.calls.map((c) => String(c[0])).join('\n'))
+        .toMatch(/numClasses 12 but digits has 10 classes: labels 10-11 are never trained .*conditional: \{ numClasses: 10 \}/);
+      warn.mockClear();
+      new GanTrainer(gan, labelled, base).dispose(); // no class count given: nothing to compare with
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      disposeGan(gan);
+    }
+  });
+
   it('an unconditional GAN trains on a labelled dataset (labels ignored) on both steps', async () => {
     for (const fastStep of [true, false]) {
       const gan = buildGan(dcgan(small));
