@@ -9,7 +9,8 @@ import type { MimeBundle } from '../display/sink';
 import { toPng } from '../plot/image';
 import { loadDataset } from '../data/load';
 import { permutation } from '../data/random';
-import { classify, CLASSIFIER_INPUT, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
+import { assertUnitRange, checkMetricOptions, type MetricOptionSpec } from './checks';
+import { classify, CLASSIFIER_DATASETS, CLASSIFIER_INPUT, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
 import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
 import { memorization, type MemorizationReport } from './memorization';
 import { precisionRecallFeatures } from './neighbours';
@@ -37,11 +38,18 @@ export interface ClassQuality {
 /** Options of {@link evaluateImages}. */
 export interface EvaluateImagesOptions {
   dataset?: ClassifierDataset;
-  /** Value range of the images (default `[0, 1]`). */
+  /**
+   * Value range of the images, e.g. `[-1, 1]` for tanh outputs such as `trainer.samples()`. Without
+   * it the images must be in [0, 1]: values below −0.01 or above 1.01 throw (they would be clipped).
+   */
   range?: [number, number];
   /** Requested class of each image (conditional generators): enables per-class quality. */
   labels?: Int32Array;
-  /** Training images (`[0,1]`) or a Dataset: enables the memorization check. */
+  /**
+   * Training images (`[0,1]`; other values throw) or a Dataset: enables the memorization check.
+   * emoji: the report also says when they are not over a white background (see {@link borderBackground}),
+   * as the classifier and its reference statistics are.
+   */
   train?: Tensor4D | { images: Tensor4D };
   /** Seed of subset and pair choices (default 0). */
   seed?: number;
@@ -67,7 +75,11 @@ export interface EvaluateOptions extends Omit<EvaluateImagesOptions, 'labels' | 
   n?: number;
   /** Latent size (default: from the model's input or `meta`). */
   latentDim?: number;
-  /** Classes of a conditional generator (default: from `meta`, or 0). Labels cycle 0..K-1 unless `labelWeights` is given. */
+  /**
+   * Classes of a conditional generator (default: from `meta`; else, for a model with a second
+   * (label) input, the `inputDim` of the Embedding layer it feeds; else 0). Labels cycle 0..K-1
+   * unless `labelWeights` is given. A two-input model whose class count cannot be found throws, asking for it.
+   */
   numClasses?: number;
   /**
    * Conditional generators: how often to ask for each class, as `numClasses` non-negative weights
@@ -117,6 +129,60 @@ export interface EvaluationScores {
    * FCD, KCD and precision/recall compare different class mixes (see `labelWeights`).
    */
   labelMixGap?: number;
+  /**
+   * Spread of the images' classifier features against the real ones': total variance (trace of
+   * the covariance) of the images' features / that of the cached real statistics. About 1 for real
+   * images; near 0 when the samples collapse to a few points (then precision is not meaningful).
+   */
+  featureSpread?: number;
+  /**
+   * emoji with `train`: the training images' background as read from their border pixels
+   * ({@link borderBackground}): `whiteShare`, the share of border pixels that are near white, and
+   * their mean `rgb` in [0, 1]. Below 0.5 the report says that the scores compare a non-white
+   * background with the classifier's white one.
+   */
+  trainBorder?: BorderBackground;
+}
+
+/** The background of a batch of images as read from their border pixels ({@link borderBackground}). */
+export interface BorderBackground {
+  /** Share (0 – 1) of the outermost ring of pixels whose every channel is ≥ 0.9 (near white). */
+  whiteShare: number;
+  /** Mean colour of those pixels, `[r, g, b]` (or `[v]`) in [0, 1]. */
+  rgb: number[];
+}
+
+/** Below this share of near-white border pixels, emoji training images count as over a non-white background. */
+export const WHITE_BORDER_SHARE = 0.5;
+
+/**
+ * Reads the background of images `[n, h, w, c]` in [0, 1] from their border: the outermost ring of
+ * pixels of the first `limit` images (default 500). Emoji over white (`loadDataset('emoji')`'s
+ * default) have 84 – 88% of their border pixels near white (every channel ≥ 0.9), over black 0.3%;
+ * {@link evaluateImages} takes a share below {@link WHITE_BORDER_SHARE} as "not over white".
+ * Cheap (one reduction); no tensors kept.
+ *
+ * @throws for images that are not `[n, h, w, c]` with h, w ≥ 2.
+ * @example
+ * ```ts
+ * borderBackground((await loadDataset('emoji', { size: 32, background: 'black' })).images);
+ * // { whiteShare: 0.003, rgb: [0.07, 0.07, 0.07] }
+ * ```
+ */
+export function borderBackground(images: Tensor4D, limit = 500): BorderBackground {
+  if (images.rank !== 4 || images.shape[1] < 2 || images.shape[2] < 2) throw new Error(`Expected images [n, h, w, c] with h, w >= 2 for borderBackground; got [${images.shape}].`);
+  return tf.tidy(() => {
+    const [n0, h, w, c] = images.shape;
+    const n = Math.min(n0, limit);
+    const x = images.slice([0, 0, 0, 0], [n, h, w, c]).toFloat();
+    const ring = tf.concat([
+      x.slice([0, 0, 0, 0], [n, 1, w, c]), x.slice([0, h - 1, 0, 0], [n, 1, w, c]),
+    ].map((t) => t.reshape([-1, c])).concat([
+      x.slice([0, 1, 0, 0], [n, h - 2, 1, c]), x.slice([0, 1, w - 1, 0], [n, h - 2, 1, c]),
+    ].map((t) => t.reshape([-1, c]))), 0);
+    const whiteShare = ring.min(1).greaterEqual(0.9).toFloat().mean().dataSync()[0];
+    return { whiteShare, rgb: Array.from(ring.mean(0).dataSync()) };
+  });
 }
 
 /** The report's caution when the requested labels' class mix differs from the reference images' (above 0.1). */
@@ -124,6 +190,66 @@ function labelMixNote(s: EvaluationScores): string | null {
   if (!(s.labelMixGap !== undefined && s.labelMixGap > 0.1)) return null;
   return `the requested labels' class mix is ${s.labelMixGap.toFixed(2)} (total variation) from that of the real images scored against: `
     + 'FCD, KCD and precision/recall compare different mixes; for distribution scores ask in the data\'s proportions (labelWeights: the training set\'s class counts)';
+}
+
+/** Recall below this (or below {@link COLLAPSE_RECALL_RATIO} of the baseline's) or a feature spread below {@link COLLAPSE_SPREAD} counts as collapsed. */
+export const COLLAPSE_RECALL = 0.05;
+export const COLLAPSE_RECALL_RATIO = 0.25;
+export const COLLAPSE_SPREAD = 0.1;
+
+/**
+ * k-NN precision (Kynkäänniemi et al. 2019) only asks whether each sample lies inside some real
+ * image's neighbourhood, so collapsed samples (one blank image, a few repeated ones) can score
+ * ~1: the report says so when recall is below 0.05 or under a quarter of the baseline's, or the
+ * features' spread is under 0.1 of the real features'.
+ */
+function collapseNote(s: EvaluationScores, b: EvaluationScores | null): string | null {
+  if (!Number.isFinite(s.precision)) return null;
+  const why: string[] = [];
+  if (s.recall < COLLAPSE_RECALL || (b && b.recall > 0 && s.recall < COLLAPSE_RECALL_RATIO * b.recall)) {
+    why.push(`recall ${s.recall.toFixed(3)}${b && Number.isFinite(b.recall) ? ` against the real images' ${b.recall.toFixed(3)}` : ''}`);
+  }
+  if (s.featureSpread !== undefined && s.featureSpread < COLLAPSE_SPREAD) why.push(`feature spread ${s.featureSpread.toFixed(3)} of the real features'`);
+  if (why.length === 0) return null;
+  return `precision ${s.precision.toFixed(3)} is not meaningful here: the samples look collapsed (${why.join('; ')}), and k-NN precision `
+    + 'only asks whether each sample lies near some real image, so a few repeated or blank images can score near 1 (Kynkäänniemi et al. 2019); read recall, FCD and KCD instead';
+}
+
+/** Notes on KID values that are negative, or whose spread over the subsets exceeds them (the estimator is unbiased, so both happen at small n). */
+function kidNotes(s: EvaluationScores, b: EvaluationScores | null): string[] {
+  const cols = [[s.name, s], ...(b ? [['real baseline', b] as const] : [])] as const;
+  const v = (x: EvaluationScores) => `${x.kcd.toFixed(4)} ± ${x.kcdStd.toFixed(4)}`;
+  const negative = cols.filter(([, x]) => x.kcd < 0);
+  const noisy = cols.filter(([, x]) => x.kcd >= 0 && x.kcdStd > x.kcd);
+  const notes: string[] = [];
+  if (negative.length) {
+    notes.push(`KID is negative (${negative.map(([name, x]) => `${name}: ${v(x)}`).join('; ')}): the unbiased estimator scatters around its true value, `
+      + 'which is ≥ 0, and falls below 0 at small n when the distributions are close; read it as about 0');
+  }
+  if (noisy.length) {
+    notes.push(`KID's spread over its subsets exceeds its value (${noisy.map(([name, x]) => `${name}: ${v(x)}`).join('; ')}): not distinguishable from 0 `
+      + `at n = ${s.n}; compare KIDs only when they differ by more than their spreads, or score more images`);
+  }
+  return notes;
+}
+
+/** The caution when emoji training images are not over white, as the classifier's statistics are. */
+function backgroundNote(s: EvaluationScores): string | null {
+  const t = s.trainBorder;
+  if (!(s.dataset === 'emoji' && t && t.whiteShare < WHITE_BORDER_SHARE)) return null;
+  return `the training images (train) are over a non-white background (${(100 * t.whiteShare).toFixed(0)}% of their border pixels near white; `
+    + `mean border colour ${t.rgb.map((c) => c.toFixed(2)).join(', ')}), but the emoji classifier and its reference statistics are of emoji over white: `
+    + 'FCD, KCD, precision/recall and the classifier score (and the held-out memorization baseline) compare different backgrounds. '
+    + 'Evaluate a generator trained on loadDataset(\'emoji\', { size: 32 }) (default background \'white\'), or read only the memorization check';
+}
+
+/**
+ * The cautions an {@link EvaluationReport} prints under its table: a class-mix gap, collapsed
+ * samples (precision not meaningful), negative or noisy KID, emoji training images over a
+ * non-white background.
+ */
+export function reportNotes(s: EvaluationScores, b: EvaluationScores | null): string[] {
+  return [labelMixNote(s), backgroundNote(s), collapseNote(s, b), ...kidNotes(s, b)].filter((n): n is string => n !== null);
 }
 
 /** Total variation distance between the class shares of two label lists over `k` classes. */
@@ -160,8 +286,13 @@ export class EvaluationReport implements Displayable {
     return out as Tensor4D;
   }
 
-  toJSON(): EvaluationScores & { perClass: ClassQuality[]; baseline: EvaluationScores | null } {
-    return { ...this.scores, perClass: this.perClass, baseline: this.baseline };
+  toJSON(): EvaluationScores & { perClass: ClassQuality[]; baseline: EvaluationScores | null; notes: string[] } {
+    return { ...this.scores, perClass: this.perClass, baseline: this.baseline, notes: this.notes };
+  }
+
+  /** The cautions printed under the table ({@link reportNotes}): read the scores with them. */
+  get notes(): string[] {
+    return reportNotes(this.scores, this.baseline);
   }
 
   /** Rows of the score table: label, this report's value, the baseline's value ('' without one), note. */
@@ -195,8 +326,7 @@ export class EvaluationReport implements Displayable {
       })(this.rows()),
     ];
     for (const c of this.perClass) lines.push(`  class ${c.label}: accuracy ${f(c.accuracy)}, confidence ${f(c.confidence)}, FCD ${f(c.fcd, 2)} (n ${c.n})`);
-    const note = labelMixNote(s);
-    if (note) lines.push(`  note: ${note}`);
+    for (const note of this.notes) lines.push(`  note: ${note}`);
     return lines.join('\n');
   }
 
@@ -221,7 +351,7 @@ export class EvaluationReport implements Displayable {
     const row = (k: string, v: string, r: string | null, note = '') => `<tr><td>${k}</td><td style="text-align:right"><b>${v}</b></td>`
       + `${r === null ? '' : `<td style="text-align:right">${r}</td>`}<td>${note}</td></tr>`;
     const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
-    const note = labelMixNote(s);
+    const notes = this.notes;
     const html = [
       `<div><b>${s.name}</b>: ${s.n} images, classifier <code>${s.dataset}</code>, seed ${s.seed} (channels ${c})`,
       '<table>',
@@ -229,7 +359,7 @@ export class EvaluationReport implements Displayable {
       ...this.rows().map(([k, v, r, note]) => row(k, v, b ? r : null, note)),
       ...this.perClass.map((q) => row(`class ${q.label}`, `acc ${f(q.accuracy)}, conf ${f(q.confidence)}, FCD ${f(q.fcd, 2)}`, b ? '' : null, `n ${q.n}`)),
       '</table>',
-      note ? `<p><i>Note: ${note}.</i></p>` : '',
+      ...notes.map((n) => `<p><i>Note: ${n.replace(/&/g, '&amp;').replace(/</g, '&lt;')}.</i></p>`),
       `<p>Most confidently classified samples:<br><img src="data:image/png;base64,${b64(best!)}"></p>`,
       `<p>Least confidently classified samples:<br><img src="data:image/png;base64,${b64(worst!)}"></p></div>`,
     ].join('\n');
@@ -237,20 +367,50 @@ export class EvaluationReport implements Displayable {
   }
 }
 
+const int = (min: number, note?: string): MetricOptionSpec => ({ kind: 'number', integer: true, min, note });
+
+/** Every {@link evaluateImages} option, as {@link checkMetricOptions} checks them. */
+export const EVALUATE_IMAGES_OPTIONS: Record<string, MetricOptionSpec> = {
+  dataset: { kind: 'enum', values: CLASSIFIER_DATASETS }, range: { kind: 'range' }, labels: { kind: 'list' }, train: { kind: 'object' },
+  seed: { kind: 'number', integer: true }, k: int(1, 'neighbour rank'), diversityPairs: int(0, '0 skips it'), gridSize: int(1),
+  name: { kind: 'string' }, baseline: { kind: 'boolean' },
+};
+
+/** Every {@link evaluateGenerator} / {@link sampleGenerator} option. */
+export const EVALUATE_OPTIONS: Record<string, MetricOptionSpec> = {
+  ...Object.fromEntries(Object.entries(EVALUATE_IMAGES_OPTIONS).filter(([k]) => k !== 'labels')),
+  n: int(1, 'samples'), latentDim: int(1), numClasses: int(0, '0 = unconditional'), labelWeights: { kind: 'list' },
+  batchSize: int(1), truncation: { kind: 'positive' },
+};
+
 /**
- * Scores a batch of images (generated, or real for a baseline) against the cached real test-set
- * statistics of `dataset`'s classifier. The classifier runs once; all numbers reuse its outputs.
+ * Scores a batch of images `[n, h, w, c]` (generated, or real for a baseline; in [0, 1] unless
+ * `range` says otherwise) against the cached real test-set statistics of `dataset`'s classifier.
+ * The classifier runs once; all numbers reuse its outputs. The report's notes say when a number
+ * should not be read as usual ({@link reportNotes}).
  *
+ * @throws for an unknown option name (with a "did you mean" hint) or an ill-typed value; images
+ * outside [0, 1] without `range` (e.g. `trainer.samples()`: pass `{ range: [-1, 1] }`); `train`
+ * images outside [0, 1]; fewer than 2 images; a label count other than n; a shape the classifier does not take.
  * @example
  * ```ts
  * const real = (await loadDataset('mnist', { limit: 1000 })).images;
  * await show(await evaluateImages(real, { dataset: 'mnist', name: 'real train images' }));
+ * await evaluateImages(trainer.samples(1000), { dataset: 'mnist', range: [-1, 1] });   // tanh outputs
  * ```
  */
 export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptions = {}): Promise<EvaluationReport> {
+  checkMetricOptions(opts, EVALUATE_IMAGES_OPTIONS, 'evaluateImages option');
   const dataset = opts.dataset ?? 'mnist';
   const seed = opts.seed ?? 0;
   const clf = await loadClassifier(dataset);
+  const trainImages = opts.train ? (opts.train instanceof tf.Tensor ? opts.train : opts.train.images) : null;
+  if (opts.train && !(trainImages instanceof tf.Tensor && trainImages.rank === 4)) {
+    throw new Error('Expected evaluateImages option train a Tensor4D [N,h,w,c] in [0, 1] or a Dataset; got something else. Pass loadDataset(...) or its .images.');
+  }
+  if (trainImages) {
+    assertUnitRange(trainImages, 'the train images', { why: 'the train option takes [0, 1] images', fix: 'pass training images in [0, 1], as loadDataset returns them (for [-1, 1] data: x.add(1).div(2))' });
+  }
   const x = toUnitRange(images, opts.range, 'images');
   try {
     const out = classify(clf, x);
@@ -259,6 +419,8 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
     if (opts.labels && opts.labels.length !== n) throw new Error(`evaluateImages: ${n} images but ${opts.labels.length} labels; pass one label per image.`);
     const fake = featureStatistics(out.features, n, d);
     const fcd = frechetDistance(fake.mean, fake.cov, clf.stats.mean, clf.stats.cov);
+    let [traceFake, traceReal] = [0, 0];
+    for (let j = 0; j < d; j++) { traceFake += fake.cov[j * d + j]; traceReal += clf.stats.cov[j * d + j]; }
     // KCD: 10 subsets of up to 1000 rows each side.
     const realN = clf.stats.subsample;
     const size = Math.min(n, realN, 1000);
@@ -320,6 +482,8 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
       precision: pr.precision, recall: pr.recall, msSsimDiversity: diversity,
       memorizationMedian: ms?.median ?? NaN, memorizationMin: ms?.min ?? NaN, numClasses: K,
       ...(opts.labels ? { labelMixGap: classMixDistance(opts.labels, clf.stats.subsampleLabels, K) } : {}),
+      featureSpread: traceFake / traceReal,
+      ...(dataset === 'emoji' && trainImages ? { trainBorder: borderBackground(trainImages) } : {}),
     };
     let baseline: EvaluationScores | null = null;
     if (opts.baseline ?? true) {
@@ -369,6 +533,7 @@ const baselineCache = new Map<string, Promise<EvaluationScores>>();
  * ```
  */
 export function realBaseline(dataset: ClassifierDataset, opts: { n?: number; seed?: number; diversityPairs?: number; k?: number } = {}): Promise<EvaluationScores> {
+  checkMetricOptions(opts, { n: int(2), seed: EVALUATE_IMAGES_OPTIONS.seed, diversityPairs: int(0), k: int(1) }, 'realBaseline option');
   const { n = 1000, seed = 0, diversityPairs = 200, k = 3 } = opts;
   const key = [dataset, n, seed, diversityPairs, k].join('/');
   let hit = baselineCache.get(key);
@@ -426,18 +591,66 @@ function normals(count: number, rand: () => number): Float32Array {
   return out;
 }
 
-function samplerOf(generator: GeneratorLike, opts: EvaluateOptions): { sample: SampleFn; latentDim: number; numClasses: number; range: [number, number] } {
+/**
+ * The class count of a conditional generator read from the model: the `inputDim` of the first
+ * Embedding layer downstream of its second (label) input (within a few layers, e.g. after a
+ * reshape), as ganbook's conditional generators embed the label; null when there is none.
+ *
+ * @example
+ * ```ts
+ * modelNumClasses(cgan.generator);   // 10
+ * ```
+ */
+export function modelNumClasses(model: LayersModel): number | null {
+  if (model.inputs.length < 2) return null;
+  let frontier = [model.inputLayers[1]];
+  const seen = new Set(frontier);
+  for (let depth = 0; depth < 4 && frontier.length; depth++) {
+    const next = [];
+    for (const layer of frontier) {
+      for (const node of layer.outboundNodes) {
+        const out = node.outboundLayer;
+        if (seen.has(out)) continue;
+        seen.add(out);
+        if (out.getClassName() === 'Embedding') {
+          const k = out.getConfig().inputDim;
+          if (typeof k === 'number' && k > 0) return k;
+        }
+        next.push(out);
+      }
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+function samplerOf(generator: GeneratorLike, opts: EvaluateOptions, what: string): { sample: SampleFn; latentDim: number; numClasses: number; range: [number, number] } {
   if (typeof generator === 'function') {
-    if (!opts.latentDim) throw new Error('evaluateGenerator: a sampling function needs { latentDim }; pass it in the options.');
+    if (!opts.latentDim) throw new Error(`${what}: a sampling function needs { latentDim }; pass it in the options.`);
     return { sample: generator, latentDim: opts.latentDim, numClasses: opts.numClasses ?? 0, range: opts.range ?? [-1, 1] };
   }
   const model = 'meta' in generator ? generator.model : generator;
   const meta = 'meta' in generator ? generator.meta : null;
   const inputShape = model.inputs[0].shape;
   const latentDim = opts.latentDim ?? meta?.latentDim ?? (inputShape[inputShape.length - 1] as number);
-  const numClasses = opts.numClasses ?? meta?.numClasses ?? 0;
+  let numClasses = opts.numClasses ?? (meta?.numClasses || undefined) ?? 0;
   if (numClasses > 0 && model.inputs.length < 2) {
-    throw new Error(`evaluateGenerator: numClasses is ${numClasses} but the model has one input; expected [z, labels] for a conditional generator.`);
+    throw new Error(`${what}: numClasses is ${numClasses} but the model has one input; expected [z, labels] for a conditional generator.`);
+  }
+  if (model.inputs.length >= 2) {
+    const labelShape = model.inputs[1].shape;
+    if (labelShape.length !== 2 || labelShape[1] !== 1) {
+      throw new Error(`${what}: expected the generator's second (label) input to take class indices [n, 1]; got shape [${labelShape.map((v) => v ?? 'n')}]. `
+        + 'Wrap the model in a sampling function (z, labels) => images that makes the labels your model takes, and pass { latentDim, numClasses }.');
+    }
+    if (opts.numClasses === 0) {
+      throw new Error(`${what}: numClasses is 0 but the generator has ${model.inputs.length} inputs (latent and label); pass { numClasses: K }, the number of classes it was trained on.`);
+    }
+    if (numClasses === 0) numClasses = modelNumClasses(model) ?? 0;
+    if (numClasses === 0) {
+      throw new Error(`${what}: the generator has ${model.inputs.length} inputs (latent and label) but its number of classes is unknown `
+        + '(no numClasses option, none in meta, no Embedding layer on the label input); pass { numClasses: K }, the number of classes it was trained on.');
+    }
   }
   const sample: SampleFn = (z, labels) => model.predict(numClasses > 0 ? [z, labels!] : z) as Tensor4D;
   return { sample, latentDim, numClasses, range: opts.range ?? meta?.range ?? [-1, 1] };
@@ -476,11 +689,16 @@ export function requestedLabels(n: number, numClasses: number, weights?: ArrayLi
  * await evaluateGenerator(cg, { dataset: 'emoji', numClasses: 9, labelWeights: counts });
  * await evaluateGenerator(cg, { dataset: 'emoji', numClasses: 9, truncation: 1 });   // the truncation trick
  * ```
+ * @throws for an unknown option name (with a "did you mean" hint) or an ill-typed value; a
+ * conditional (two-input) model whose class count is neither given (`numClasses`, `meta`) nor
+ * readable from an Embedding layer on its label input; and as {@link evaluateImages}.
  */
 export async function evaluateGenerator(generator: GeneratorLike, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
-  const images = await sampleGenerator(generator, opts);
+  checkMetricOptions(opts, EVALUATE_OPTIONS, 'evaluateGenerator option');
+  const images = await sampler(generator, opts, 'evaluateGenerator');
+  const { n: _n, latentDim: _l, numClasses: _k, labelWeights: _w, batchSize: _b, truncation: _t, ...imageOpts } = opts;
   try {
-    return await evaluateImages(images.images, { ...opts, range: images.range, labels: images.labels ?? undefined, name: opts.name ?? 'generator' });
+    return await evaluateImages(images.images, { ...imageOpts, range: images.range, labels: images.labels ?? undefined, name: opts.name ?? 'generator' });
   } finally {
     images.images.dispose();
   }
@@ -494,11 +712,28 @@ export async function evaluateGenerator(generator: GeneratorLike, opts: Evaluate
  * ```ts
  * const { images, labels } = await sampleGenerator(g, { n: 64, seed: 1 });
  * ```
+ * @throws for an unknown or ill-typed option; a sampling function without `latentDim`; a
+ * two-input (conditional) model whose class count is neither given (`numClasses`, `meta`) nor
+ * readable from an Embedding layer on its label input; bad `labelWeights` or `truncation`.
  */
 export async function sampleGenerator(generator: GeneratorLike, opts: EvaluateOptions = {}): Promise<{ images: Tensor4D; labels: Int32Array | null; range: [number, number] }> {
+  checkMetricOptions(opts, EVALUATE_OPTIONS, 'sampleGenerator option');
+  return sampler(generator, opts, 'sampleGenerator');
+}
+
+/**
+ * {@link sampleGenerator} with its options already checked (by the caller, against its own
+ * option list); `what` names the caller in error messages. Internal to the metrics.
+ *
+ * @example
+ * ```ts
+ * const { images } = await sampler(g, { n: 64 }, 'recognizableShare');
+ * ```
+ */
+export async function sampler(generator: GeneratorLike, opts: EvaluateOptions, what: string): Promise<{ images: Tensor4D; labels: Int32Array | null; range: [number, number] }> {
   const n = opts.n ?? 1000;
   const seed = opts.seed ?? 0;
-  const { sample, latentDim, numClasses, range } = samplerOf(generator, opts);
+  const { sample, latentDim, numClasses, range } = samplerOf(generator, opts, what);
   const labels = numClasses > 0 ? requestedLabels(n, numClasses, opts.labelWeights) : null;
   const bs = opts.batchSize ?? 250;
   const z = tf.tensor2d(latentCodes(n, latentDim, seed, opts.truncation), [n, latentDim]);

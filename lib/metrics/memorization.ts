@@ -8,16 +8,21 @@ import type { Displayable } from '../display/show';
 import type { MimeBundle } from '../display/sink';
 import { toPng } from '../plot/image';
 import { toUnitRange } from './scores';
+import { checkMetricOptions, type MetricOptionSpec } from './checks';
 
 /** Options of {@link memorization}. */
 export interface MemorizationOptions {
-  /** Value range of the samples (default `[0, 1]`; GAN outputs: `[-1, 1]`). */
+  /** Value range of the samples (GAN outputs: `[-1, 1]`); without it they must be in [0, 1] (else it throws). */
   range?: [number, number];
-  /** Value range of the training images (default `[0, 1]`, as `loadDataset` returns them). */
+  /** Value range of the training images; without it they must be in [0, 1], as `loadDataset` returns them (else it throws). */
   trainRange?: [number, number];
   /** How many closest pairs the picture shows (default 8). */
   show?: number;
 }
+
+const MEMORIZATION_OPTIONS: Record<string, MetricOptionSpec> = {
+  range: { kind: 'range' }, trainRange: { kind: 'range' }, show: { kind: 'number', integer: true, min: 0 },
+};
 
 /** Result of {@link memorization}: shows the closest sample/training pairs side by side. */
 export class MemorizationReport implements Displayable {
@@ -87,8 +92,11 @@ export class MemorizationReport implements Displayable {
  * m.summary();   // { min: 0.09, median: 0.21, ... }
  * await show(m); // closest pairs: sample | nearest training image
  * ```
+ * @throws for an unknown or ill-typed option, a shape mismatch, or — without `range` / `trainRange` —
+ * samples / training images with values outside [0, 1] (e.g. `trainer.samples()`: pass `{ range: [-1, 1] }`).
  */
 export function memorization(samples: Tensor4D, train: Tensor4D | { images: Tensor4D }, opts: MemorizationOptions = {}): MemorizationReport {
+  checkMetricOptions(opts, MEMORIZATION_OPTIONS, 'memorization option');
   const trainImages = train instanceof tf.Tensor ? train : train.images;
   if (!(trainImages instanceof tf.Tensor) || trainImages.rank !== 4) {
     throw new Error('memorization: train must be a Tensor4D [N,h,w,c] or a Dataset; got something else.');
@@ -101,7 +109,13 @@ export function memorization(samples: Tensor4D, train: Tensor4D | { images: Tens
   if (n < 1 || N < 1) throw new Error(`memorization needs at least 1 sample and 1 training image; got ${n} and ${N}.`);
   const D = h * w * c;
   const x = toUnitRange(samples, opts.range, 'samples');
-  const t = toUnitRange(trainImages, opts.trainRange ?? [0, 1], 'training images');
+  let t: Tensor4D;
+  try {
+    t = toUnitRange(trainImages, opts.trainRange, 'training images', { option: 'trainRange' });
+  } catch (err) {
+    x.dispose();
+    throw err;
+  }
   const nearest = new Int32Array(n);
   const distance = new Float32Array(n);
   try {

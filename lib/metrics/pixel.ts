@@ -7,10 +7,14 @@
  */
 import { mulberry32 as uniformStream } from '../data/random';
 import { tf, type Tensor, type Tensor4D } from '../backend';
+import { assertUnitRange } from './checks';
 
 /** Options shared by the pixel metrics. */
 export interface PixelOptions {
-  /** Value range of the inputs (default `[0, 1]`); sets the default `dataRange`. */
+  /**
+   * Value range of the inputs (default `[0, 1]`); sets the default `dataRange`. With neither
+   * `range` nor `dataRange`, values outside [0, 1] (below −0.01, above 1.01) throw: L = 1 would be wrong for them.
+   */
   range?: [number, number];
   /** Data range `L` (max - min possible value); default `range[1] - range[0]`. */
   dataRange?: number;
@@ -59,6 +63,14 @@ function pair(a: Tensor, b: Tensor, what: string): [Tensor4D, Tensor4D] {
   return [x, y];
 }
 
+/** With neither `range` nor `dataRange` in `opts`, checks that `images` are in [0, 1] (the default L = 1 assumes it). */
+function checkDefaultRange(opts: PixelOptions, images: Tensor[], what: string): void {
+  if (opts.range !== undefined || opts.dataRange !== undefined) return;
+  for (const x of images) {
+    assertUnitRange(x, `${what} images`, { effect: 'the default data range L = 1 does not cover', fix: 'pass { range: [-1, 1] } for tanh outputs such as trainer.samples() (L = 2), or { dataRange: L }' });
+  }
+}
+
 function dataRangeOf(opts: PixelOptions): number {
   const [lo, hi] = opts.range ?? [0, 1];
   const r = opts.dataRange ?? hi - lo;
@@ -104,10 +116,12 @@ export function mse(a: Tensor, b: Tensor): number {
  * ```ts
  * psnr(reconstructions, originals, { dataRange: 1 }); // 19.1 (dB)
  * ```
+ * @throws for a shape mismatch, NaN/Inf, or — with neither `range` nor `dataRange` — values outside [0, 1].
  */
 export function psnr(a: Tensor, b: Tensor, opts: PixelOptions = {}): number {
   const L = dataRangeOf(opts);
   const m = mse(a, b);
+  checkDefaultRange(opts, [a, b], 'psnr:');
   return m === 0 ? Infinity : 10 * Math.log10((L * L) / m);
 }
 
@@ -173,6 +187,7 @@ function checkSize(x: Tensor4D, win: number, what: string): void {
 export function ssimEach(a: Tensor, b: Tensor, opts: SsimOptions = {}): Float32Array {
   const [x, y] = pair(a, b, 'ssim');
   try {
+    checkDefaultRange(opts, [x, y], 'ssim:');
     const taps = gaussianTaps(opts.sigma ?? 1.5);
     checkSize(x, taps.length, 'ssim');
     return tf.tidy(() => ssimTerms(x, y, dataRangeOf(opts), taps, opts.k1 ?? 0.01, opts.k2 ?? 0.03)[0].dataSync() as Float32Array);
@@ -190,6 +205,7 @@ export function ssimEach(a: Tensor, b: Tensor, opts: SsimOptions = {}): Float32A
  * ssim(reconstructions, originals);                  // [0,1] images
  * ssim(fake, real, { range: [-1, 1] });              // GAN outputs: L = 2
  * ```
+ * @throws for a shape mismatch, NaN/Inf, images smaller than the window, or — with neither `range` nor `dataRange` — values outside [0, 1].
  */
 export function ssim(a: Tensor, b: Tensor, opts: SsimOptions = {}): number {
   const per = ssimEach(a, b, opts);
@@ -228,6 +244,7 @@ export function msSsimLevels(side: number): number {
 export function msSsimEach(a: Tensor, b: Tensor, opts: MsSsimOptions = {}): Float32Array {
   const [x0, y0] = pair(a, b, 'msSsim');
   try {
+    checkDefaultRange(opts, [x0, y0], 'msSsim:');
     const side = Math.min(x0.shape[1], x0.shape[2]);
     const levels = opts.levels ?? msSsimLevels(side);
     if (!Number.isInteger(levels) || levels < 1 || levels > 5) throw new Error(`msSsim: levels must be an integer 1..5; got ${levels}.`);
@@ -292,12 +309,14 @@ export interface DiversityOptions extends MsSsimOptions {
  * ```ts
  * msSsimDiversity(samples, { pairs: 500, seed: 1 }); // 0.21 (real MNIST: ~0.2)
  * ```
+ * @throws for fewer than 2 samples, or — with neither `range` nor `dataRange` — values outside [0, 1] (GAN outputs: `{ range: [-1, 1] }`).
  */
 export function msSsimDiversity(samples: Tensor, opts: DiversityOptions = {}): number {
   const x = asBatch(samples, 'msSsimDiversity');
   try {
     const n = x.shape[0];
     if (n < 2) throw new Error(`msSsimDiversity needs at least 2 samples; got ${n}.`);
+    checkDefaultRange(opts, [x], 'msSsimDiversity: the sample');
     const pairs = opts.pairs ?? 200;
     const rand = mulberry32(opts.seed ?? 0);
     const ia = new Int32Array(pairs), ib = new Int32Array(pairs);

@@ -4,7 +4,8 @@
  */
 import { tf } from '../backend';
 import { classify, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
-import { realImages, sampleGenerator, type EvaluateOptions, type GeneratorLike } from './evaluate';
+import { checkMetricOptions, type MetricOptionSpec } from './checks';
+import { EVALUATE_OPTIONS, realImages, sampler, type EvaluateOptions, type GeneratorLike } from './evaluate';
 import { toUnitRange } from './scores';
 
 /** Options of {@link recognizableShare}: those of `sampleGenerator` plus the threshold. */
@@ -16,6 +17,12 @@ export interface RecognizableOptions extends Pick<EvaluateOptions, 'n' | 'seed' 
   /** Also measure the share for `n` real held-out test images, `realShare` (default true). */
   baseline?: boolean;
 }
+
+/** Every {@link recognizableShare} option. */
+const RECOGNIZABLE_OPTIONS: Record<string, MetricOptionSpec> = {
+  ...Object.fromEntries(['n', 'seed', 'latentDim', 'numClasses', 'range', 'batchSize', 'dataset', 'baseline'].map((k) => [k, EVALUATE_OPTIONS[k]])),
+  threshold: { kind: 'number' },   // its range is checked below
+};
 
 /** Result of {@link recognizableShare}. */
 export interface Recognizable {
@@ -43,12 +50,16 @@ export interface Recognizable {
  * const r = await recognizableShare(trainer.emaGenerator ?? gan.generator, { n: 1000 });
  * `${(100 * r.share).toFixed(1)}% recognizable; per class ${r.classCounts.join(' ')}`
  * ```
+ * @throws for an unknown or ill-typed option (e.g. threshold outside [0, 1]), or a conditional
+ * (two-input) generator whose class count is not known (pass `numClasses`), as {@link sampleGenerator}.
  */
 export async function recognizableShare(generator: GeneratorLike, opts: RecognizableOptions = {}): Promise<Recognizable> {
+  checkMetricOptions(opts, RECOGNIZABLE_OPTIONS, 'recognizableShare option');
   const threshold = opts.threshold ?? 0.9;
-  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`Expected threshold in [0, 1]; got ${opts.threshold}.`);
+  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`Expected recognizableShare option threshold in [0, 1]; got ${opts.threshold} (a top-class probability, e.g. 0.9).`);
   const clf = await loadClassifier(opts.dataset ?? 'mnist');
-  const { images, labels, range } = await sampleGenerator(generator, opts);
+  const { n, seed, latentDim, numClasses, range: r, batchSize } = opts;
+  const { images, labels, range } = await sampler(generator, { n, seed, latentDim, numClasses, range: r, batchSize }, 'recognizableShare');
   const unit = tf.tidy(() => toUnitRange(images, range));
   images.dispose();
   let probs: Float32Array, k: number;

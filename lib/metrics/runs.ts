@@ -63,8 +63,9 @@ export type RunScore = EvaluationScores & { step: number };
  * ```
  */
 export async function scoreRun(runDir: string, opts: EvaluateOptions & { maxCheckpoints?: number; dataset?: ClassifierDataset } = {}): Promise<RunScore[]> {
+  const { maxCheckpoints, ...evalOpts } = opts;
   let cks = runCheckpoints(runDir);
-  const max = opts.maxCheckpoints ?? 8;
+  const max = maxCheckpoints ?? 8;
   if (cks.length > max) {
     const idx = new Set(Array.from({ length: max }, (_, i) => Math.round((i * (cks.length - 1)) / (max - 1))));
     cks = cks.filter((_, i) => idx.has(i));
@@ -73,7 +74,7 @@ export async function scoreRun(runDir: string, opts: EvaluateOptions & { maxChec
   for (const ck of cks) {
     const g = loadCheckpointGenerator(runDir, ck.dir);
     try {
-      const rep = await evaluateGenerator(g, { diversityPairs: 0, ...opts, train: undefined, name: `step ${ck.step}` });
+      const rep = await evaluateGenerator(g, { diversityPairs: 0, ...evalOpts, train: undefined, name: `step ${ck.step}` });
       rows.push({ ...rep.scores, step: ck.step });
     } finally {
       g.model.dispose();

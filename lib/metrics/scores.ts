@@ -20,12 +20,16 @@ import { classify, loadClassifier, type Classifier, type ClassifierDataset, type
 import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
 import { precisionRecallFeatures, type PrecisionRecall } from './neighbours';
 import { assertFinite, mulberry32 } from './pixel';
+import { assertUnitRange, checkMetricOptions, type MetricOptionSpec, type UnitRangeCheck } from './checks';
 
 /** Options shared by the classifier-based metrics. */
 export interface ClassifierMetricOptions {
   /** Which committed classifier (and cached real statistics) to use. Default `mnist`. */
   dataset?: ClassifierDataset;
-  /** Value range of the images (default `[0, 1]`; GAN outputs: `[-1, 1]`). */
+  /**
+   * Value range of the images (GAN outputs, `trainer.samples()`: `[-1, 1]`). Without it the
+   * images must be in [0, 1]: values below −0.01 or above 1.01 throw (they would be clipped).
+   */
   range?: [number, number];
   /**
    * Real images to compare with instead of the cached test-set statistics (e.g. one half of
@@ -34,18 +38,39 @@ export interface ClassifierMetricOptions {
   reference?: Tensor4D;
 }
 
-/** `images` `[n,h,w,c]` rescaled from `range` to [0, 1] (new tensor; caller disposes), validated. */
-export function toUnitRange(images: Tensor, range: [number, number] = [0, 1], name = 'images'): Tensor4D {
+/**
+ * `images` `[n,h,w,c]` rescaled from `range` to [0, 1] and clipped there (new tensor; caller
+ * disposes), validated. With no `range` the images are taken as [0, 1] and must be in it
+ * ({@link assertUnitRange}; `check` words its message).
+ *
+ * @throws for a non-tensor, a rank other than 4, a bad range, NaN/Inf, or (no range) values outside [−0.01, 1.01].
+ * @example
+ * ```ts
+ * const x = toUnitRange(trainer.samples(64), [-1, 1]);   // [64, h, w, c] in [0, 1]
+ * ```
+ */
+export function toUnitRange(images: Tensor, range?: [number, number], name = 'images', check?: UnitRangeCheck): Tensor4D {
   if (!(images instanceof tf.Tensor)) throw new Error(`${name} must be an image tensor [n,h,w,c]; got ${typeof images}.`);
   if (images.rank !== 4) throw new Error(`${name} must be a batch [n,h,w,c]; got shape [${images.shape}]. Add a batch axis with expandDims(0).`);
-  const [lo, hi] = range;
+  const [lo, hi] = range ?? [0, 1];
   if (!(hi > lo)) throw new Error(`range must be [min, max] with max > min; got [${range}].`);
   assertFinite(images, name);
+  if (!range) assertUnitRange(images, name, check);
   return tf.tidy(() => images.toFloat().sub(lo).div(hi - lo).clipByValue(0, 1) as Tensor4D);
 }
 
+/** The options of {@link classifierScore} and {@link frechetClassifierDistance}. */
+export const CLASSIFIER_METRIC_OPTIONS: Record<string, MetricOptionSpec> = {
+  dataset: { kind: 'enum', values: ['mnist', 'fashion-mnist', 'emoji'] }, range: { kind: 'range' }, reference: { kind: 'object' },
+};
+const KERNEL_OPTIONS: Record<string, MetricOptionSpec> = {
+  ...CLASSIFIER_METRIC_OPTIONS, subsets: { kind: 'number', integer: true, min: 1 }, subsetSize: { kind: 'number', integer: true, min: 2 }, seed: { kind: 'number', integer: true },
+};
+const PR_OPTIONS: Record<string, MetricOptionSpec> = { ...CLASSIFIER_METRIC_OPTIONS, k: { kind: 'number', integer: true, min: 1, note: 'neighbour rank' } };
+
 /** Runs the classifier on images given in `range` (no tensors kept). */
 export async function classifierOutputs(images: Tensor4D, opts: ClassifierMetricOptions = {}, name = 'images'): Promise<ClassifierOutputs> {
+  checkMetricOptions(opts, CLASSIFIER_METRIC_OPTIONS, 'classifierOutputs option');
   const clf = await loadClassifier(opts.dataset ?? 'mnist');
   return outputsWith(clf, images, opts.range, name);
 }
@@ -81,6 +106,7 @@ function realFeatures(clf: Classifier, opts: ClassifierMetricOptions, n?: number
  * ```
  */
 export async function classifierScore(images: Tensor4D, opts: ClassifierMetricOptions = {}): Promise<number> {
+  checkMetricOptions(opts, CLASSIFIER_METRIC_OPTIONS, 'classifierScore option');
   const { probs, n, numClasses: k } = await classifierOutputs(images, opts);
   return classifierScoreFromProbs(probs, n, k);
 }
@@ -112,6 +138,7 @@ export function classifierScoreFromProbs(probs: ArrayLike<number>, n: number, k:
  * ```
  */
 export async function frechetClassifierDistance(images: Tensor4D, opts: ClassifierMetricOptions = {}): Promise<number> {
+  checkMetricOptions(opts, CLASSIFIER_METRIC_OPTIONS, 'frechetClassifierDistance option');
   const clf = await loadClassifier(opts.dataset ?? 'mnist');
   const out = outputsWith(clf, images, opts.range, 'images');
   if (out.n < 2) throw new Error(`frechetClassifierDistance needs at least 2 images for a covariance; got ${out.n}. Use ≥ 1,000 for stable numbers.`);
@@ -152,6 +179,7 @@ export interface KernelDistance {
  * ```
  */
 export async function kernelClassifierDistance(images: Tensor4D, opts: KernelDistanceOptions = {}): Promise<KernelDistance> {
+  checkMetricOptions(opts, KERNEL_OPTIONS, 'kernelClassifierDistance option');
   const clf = await loadClassifier(opts.dataset ?? 'mnist');
   const out = outputsWith(clf, images, opts.range, 'images');
   const real = realFeatures(clf, opts);
@@ -199,6 +227,7 @@ export interface PrecisionRecallOptions extends ClassifierMetricOptions {
  * ```
  */
 export async function precisionRecall(images: Tensor4D, opts: PrecisionRecallOptions = {}): Promise<PrecisionRecall> {
+  checkMetricOptions(opts, PR_OPTIONS, 'precisionRecall option');
   const clf = await loadClassifier(opts.dataset ?? 'mnist');
   const out = outputsWith(clf, images, opts.range, 'images');
   const real = realFeatures(clf, opts, out.n);
