@@ -7,6 +7,7 @@ import { augment, type AugmentOptions } from './augment';
 import type { Dataset } from './dataset';
 import type { PixelRange } from './prep';
 import { permutation } from './random';
+import { showValue } from './show-value';
 
 /** One mini-batch; the consumer disposes both tensors. */
 export interface Batch {
@@ -56,7 +57,7 @@ export function batchCount(ds: Dataset, opts: Pick<BatchOptions, 'batchSize' | '
  */
 export function* batches(ds: Dataset, opts: BatchOptions = {}): Generator<Batch, void, undefined> {
   const batchSize = opts.batchSize ?? 64;
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batches: batchSize must be a positive integer; got ${batchSize}.`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batches: batchSize must be a positive integer; got ${showValue(batchSize)}.`);
   const order = opts.shuffle === false
     ? Int32Array.from({ length: ds.size }, (_, i) => i)
     : permutation(ds.size, (opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0));

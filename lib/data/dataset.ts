@@ -9,6 +9,7 @@ import { tf, type Tensor1D, type Tensor4D } from '../backend';
 import { toPng } from '../plot/image';
 import type { MimeBundle } from '../display/sink';
 import { permutation } from './random';
+import { showValue } from './show-value';
 
 /** Backing store of pixel values: bytes (value / `maxValue`) or floats already in [0, 1]. */
 export type PixelStore = Uint8Array | Float32Array;
@@ -234,7 +235,7 @@ export class Dataset {
    * ```
    */
   split(valFraction: number, seed: number): { train: Dataset; val: Dataset } {
-    if (!(valFraction >= 0 && valFraction <= 1)) throw new Error(`split: valFraction must be in [0, 1]; got ${valFraction}.`);
+    if (!(valFraction >= 0 && valFraction <= 1)) throw new Error(`split: valFraction must be in [0, 1]; got ${showValue(valFraction)}.`);
     const order = permutation(this.size, seed);
     const nVal = Math.round(this.size * valFraction);
     return {

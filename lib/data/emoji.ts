@@ -12,9 +12,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EMOJI_SOURCES } from '../../datasets/registry';
+import { checkOptions, type OptionSpec } from '../options';
 import { Dataset } from './dataset';
 import { compositeOver, decodeImageFile, parseBackground, type Background } from './folder';
 import { permutation } from './random';
+import { showValue } from './show-value';
 
 /** The drawing styles, in the order of `ds.attributes.style.names`. */
 export const EMOJI_STYLES = ['google', 'twitter'] as const;
@@ -41,7 +43,12 @@ export const EMOJI_SPLIT_SEED = 17;
 
 /** Options of the emoji dataset (also accepted by `loadDataset('emoji', …)`). */
 export interface EmojiOptions {
-  /** `train` (default: 80% of each category's emoji) or `test` (the held-out 20%). */
+  /**
+   * `train` (default: 80% of each category's emoji) or `test` (the held-out 20%). Disjoint by emoji,
+   * not quite by pixels: 8 of the 1,564 test images equal training images pixel for pixel (other
+   * emoji drawn alike: Twemoji families such as woman-girl = man-boy, flags flag-bv and flag-sj =
+   * flag-no, fr = flag-cp and flag-mf; datasets/README.md).
+   */
   split?: 'train' | 'test';
   /** Side in pixels: 64 (native) or 32 (2x2 box filter). Default 64. */
   size?: 32 | 64;
@@ -51,11 +58,22 @@ export interface EmojiOptions {
   background?: Background;
   /** Include the skin-tone variants (default true; false keeps one image per emoji and style). */
   skinTones?: boolean;
-  /** Keep only the first `limit` images (in the dataset's order). */
+  /**
+   * Keep only the first `limit` images (in the dataset's order: Unicode's, so `limit: 100` is all
+   * Smileys). A limit of 90 or more that leaves categories empty is warned about; for a sample across categories
+   * load all and use `ds.shuffle(seed).take(n)`.
+   */
   limit?: number;
   /** Read/write the decoded-pixel cache (default true; false decodes only the images returned). */
   cache?: boolean;
 }
+
+/** Every {@link EmojiOptions} name (unknown ones are an error with a "did you mean"); values are checked in {@link loadEmoji}. */
+const EMOJI_OPTIONS: Record<keyof EmojiOptions, OptionSpec> = {
+  split: { kind: 'string' }, size: { kind: 'number' }, styles: { kind: 'array' }, skinTones: { kind: 'boolean' },
+  limit: { kind: 'number' }, cache: { kind: 'boolean' },
+  background: { kind: 'object' }, // its value is checked by parseBackground (a name or an [r, g, b] array)
+};
 
 /** One emoji image of the catalogue (one variant; each variant exists in every style). */
 export interface EmojiImage {
@@ -217,6 +235,19 @@ function stylePixels(style: EmojiStyle, cat: EmojiCatalogue, wanted: number[], s
 }
 
 /**
+ * Warns when a `limit` of `n` images (in Unicode order) leaves categories empty that the whole
+ * selection has (`available`: the category of each image it holds), naming them and the remedy.
+ */
+function warnEmptyCategories(n: number, labels: Int32Array, available: number[]): void {
+  const present = new Set(labels), all = new Set(available);
+  const empty = EMOJI_CATEGORIES.filter((_, k) => all.has(k) && !present.has(k));
+  if (empty.length === 0) return;
+  console.warn(`loadDataset('emoji'): limit ${n} keeps the first ${n} images in Unicode order, which leaves ${empty.length} of ${all.size} categories empty `
+    + `(${empty.join(', ')}). For a sample across categories load without limit and take a seeded one: `
+    + `(await loadDataset('emoji', …)).shuffle(seed).take(${n}).`);
+}
+
+/**
  * Loads the emoji dataset: images `[n, size, size, 3]` in [0, 1], labels = Unicode category
  * ({@link EMOJI_CATEGORIES}), `ds.attributes.style` = drawing style (`names` =
  * {@link EMOJI_STYLES}, fixed whatever `styles` holds) and `ds.attributes.emoji` = which emoji
@@ -226,8 +257,9 @@ function stylePixels(style: EmojiStyle, cat: EmojiCatalogue, wanted: number[], s
  * Sizes (both styles, skin tones included): train 5,998 images of 1,524 emoji, test 1,564 images of
  * 382 emoji. Transparent pixels are composited in sRGB values (out = rgb·a + bg·(1 − a)).
  *
- * @throws for a size other than 32/64, an unknown or repeated style, an invalid background or
- *   split, a bad limit, or when the emoji packages are missing (`npm ci`).
+ * @throws for an unknown option name (with a "did you mean"), a size other than 32/64, an unknown
+ *   or repeated style, an invalid background or split, a bad limit, or when the emoji packages are
+ *   missing (`npm ci`).
  * @example
  * ```ts
  * const emoji = await loadEmoji({ size: 32 });              // 5,998 x 32x32x3, white background
@@ -237,21 +269,22 @@ function stylePixels(style: EmojiStyle, cat: EmojiCatalogue, wanted: number[], s
  * ```
  */
 export async function loadEmoji(opts: EmojiOptions = {}): Promise<Dataset> {
+  checkOptions(opts === null || typeof opts !== 'object' ? opts : { ...opts, background: undefined }, EMOJI_OPTIONS, "loadDataset('emoji') option");
   const size = opts.size ?? 64;
-  if (size !== 32 && size !== 64) throw new Error(`loadDataset('emoji'): size must be 32 or 64; got ${opts.size}. Resize afterwards for other sizes.`);
+  if (size !== 32 && size !== 64) throw new Error(`loadDataset('emoji'): size must be 32 or 64; got ${showValue(opts.size)}. Resize afterwards for other sizes.`);
   const split = opts.split ?? 'train';
-  if (split !== 'train' && split !== 'test') throw new Error(`loadDataset('emoji'): split must be 'train' or 'test'; got ${JSON.stringify(opts.split)}.`);
+  if (split !== 'train' && split !== 'test') throw new Error(`loadDataset('emoji'): split must be 'train' or 'test'; got ${showValue(opts.split)}.`);
   const styles = opts.styles ?? [...EMOJI_STYLES];
-  if (!Array.isArray(styles) || styles.length === 0) throw new Error(`loadDataset('emoji'): styles must be a non-empty array of ${EMOJI_STYLES.map((s) => `'${s}'`).join(', ')}; got ${JSON.stringify(opts.styles)}.`);
+  if (!Array.isArray(styles) || styles.length === 0) throw new Error(`loadDataset('emoji'): styles must be a non-empty array of ${EMOJI_STYLES.map((s) => `'${s}'`).join(', ')}; got ${showValue(opts.styles)}.`);
   for (const s of styles) {
     if (!(EMOJI_STYLES as readonly string[]).includes(s)) {
       const hint = ['apple', 'facebook'].includes(String(s)) ? ' (Apple and Facebook emoji images are not freely licensed and are not included)' : '';
-      throw new Error(`loadDataset('emoji'): unknown style "${s}"; expected ${EMOJI_STYLES.map((x) => `'${x}'`).join(' or ')}${hint}.`);
+      throw new Error(`loadDataset('emoji'): unknown style ${showValue(s)}; expected ${EMOJI_STYLES.map((x) => `'${x}'`).join(' or ')}${hint}.`);
     }
   }
-  if (new Set(styles).size !== styles.length) throw new Error(`loadDataset('emoji'): styles lists a style twice (${JSON.stringify(styles)}); name each once.`);
+  if (new Set(styles).size !== styles.length) throw new Error(`loadDataset('emoji'): styles lists a style twice (${showValue(styles)}); name each once.`);
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
-    throw new Error(`loadDataset('emoji'): limit must be a positive integer; got ${opts.limit}.`);
+    throw new Error(`loadDataset('emoji'): limit must be a positive integer; got ${showValue(opts.limit)}.`);
   }
   const rgb = parseBackground(opts.background);
   const cat = emojiCatalogue();
@@ -274,6 +307,9 @@ export async function loadEmoji(opts: EmojiOptions = {}): Promise<Dataset> {
     style[j] = EMOJI_STYLES.indexOf(styles[s]);
     emoji[j] = im.emoji;
   }
+  // A few images (limit 18 to look at the first smileys) are a choice; a limit big enough to train
+  // on (10 per category and more) that still misses categories is the trap worth a warning.
+  if (n < wanted.length * styles.length && n >= 10 * EMOJI_CATEGORIES.length) warnEmptyCategories(n, labels, wanted.map((i) => cat.images[i].category));
   return new Dataset({
     name: split === 'train' ? 'emoji' : 'emoji/test',
     pixels, shape: [n, size, size, 3], maxValue: 255, labels, classNames: EMOJI_CATEGORIES,

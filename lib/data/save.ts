@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset } from './dataset';
 import { readIdx, writeIdx } from './idx';
+import { showValue } from './show-value';
 
 /** The manifest written next to the IDX files. */
 export interface SavedDatasetManifest {
@@ -74,7 +75,7 @@ export function isSavedDataset(dir: string): boolean {
 export function loadSavedDataset(dir: string, opts: { limit?: number } = {}): Dataset {
   const file = path.join(dir, MANIFEST);
   const m = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedDatasetManifest;
-  if (m.format !== 'ganbook-dataset') throw new Error(`${file}: format is "${m.format}", expected "ganbook-dataset".`);
+  if (m.format !== 'ganbook-dataset') throw new Error(`${file}: format is ${showValue(m.format)}, expected "ganbook-dataset"; re-save it with saveDataset.`);
   const img = readIdx(path.join(dir, m.images));
   const expect = [m.size, ...m.imageShape];
   if (img.dims.join() !== expect.join()) {
