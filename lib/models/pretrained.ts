@@ -12,7 +12,7 @@ import { loadGenerator, type GeneratorMeta } from './io';
 export const PRETRAINED_DIR = path.resolve(__dirname, '..', '..', 'pretrained');
 
 /** The names the project plans to ship; those without a folder are not produced yet. */
-export const PRETRAINED_NAMES = ['mnist-dcgan', 'fashion-dcgan', 'mnist-conditional', 'fashion-conditional'] as const;
+export const PRETRAINED_NAMES = ['mnist-dcgan', 'fashion-dcgan', 'mnist-conditional', 'fashion-conditional', 'emoji-conditional', 'emoji64-conditional'] as const;
 export type PretrainedName = (typeof PRETRAINED_NAMES)[number];
 
 /** Shipped generator names (those with a folder in `pretrained/`). */
