@@ -29,7 +29,8 @@ import { dcgan, type GanConfig, type GanOverrides } from './config';
  * transform too) when asked for categories in the data's proportions (`evaluateGenerator(g, {
  * labelWeights })`; 52.2 asked uniformly, a mix the held-out statistics do not have), **58.7%** of
  * samples in the requested category (53.8% with the colour transform; the classifier's ceiling on
- * held-out emoji: 59.5%; 65.2%, at recall 0.53 against 0.64, with `truncation: 1.5`).
+ * held-out emoji: 59.5%; 65.2%, at recall 0.53 against 0.64, with `truncation: 1.5`); shipped as
+ * `loadPretrained('emoji-conditional')`.
  * Probes at 6,000 steps with the narrower generator: conditional batch norm in G (`conditional:
  * { generator: 'batchnorm' }`) 48.5% and FCD 14.0 at the data's mix, against 52.1% and 15.8 with the
  * concatenation; `classBalance: 1` (every category drawn equally often): 53.6% and FCD 22.5 at the
