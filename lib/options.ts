@@ -44,7 +44,31 @@ export function didYouMean(name: string, known: readonly string[]): string {
   return dist <= Math.max(2, Math.floor(name.length / 3)) ? ` Did you mean ${best}?` : '';
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'function' ? 'a function' : Array.isArray(v) ? 'an array' : String(v));
+/**
+ * A value as an error message shows it: strings quoted (so `'32'` reads `"32"`, not the number),
+ * numbers as `String` does (NaN, Infinity), short arrays and plain objects as JSON, and what JSON
+ * would hide or bloat by its kind (a function, a typed array, a tensor `[shape]`, an array of n).
+ *
+ * @example
+ * ```ts
+ * showValue('32');           // '"32"'
+ * showValue(NaN);            // 'NaN'
+ * showValue([0.5, 0.5, 0]);  // '[0.5,0.5,0]'
+ * ```
+ */
+export function showValue(v: unknown): string {
+  if (typeof v === 'function') return 'a function';
+  if (ArrayBuffer.isView(v)) return 'a typed array';
+  if (v !== null && typeof v === 'object' && 'shape' in v && 'dtype' in v) return `a tensor [${String((v as { shape: unknown }).shape)}]`;
+  if (typeof v === 'number' || v === undefined || typeof v === 'symbol' || typeof v === 'bigint') return String(v);
+  try {
+    const j = JSON.stringify(v, (_, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
+    return Array.isArray(v) && j.length > 60 ? `an array of ${v.length}` : j ?? String(v);
+  } catch {
+    return String(v); // cyclic objects
+  }
+}
+const show = showValue;
 
 /**
  * Checks `opts` against `specs`; `what` names the object in messages (`'GanTrainer option'`).
@@ -87,7 +111,9 @@ export function checkOptions(opts: object, specs: Record<string, OptionSpec>, wh
   }
 }
 
-const int = (min: number, note?: string): OptionSpec => ({ kind: 'number', integer: true, min, note });
+/** An integer option ≥ `min` (`note` is shown in its error message). */
+export const intOption = (min: number, note?: string): OptionSpec => ({ kind: 'number', integer: true, min, note });
+const int = intOption;
 const unit = (note: string): OptionSpec => ({ kind: 'number', min: 0, max: 1, maxExclusive: true, note });
 
 /** Every `GanTrainer` option (see `TrainerOptions`). */

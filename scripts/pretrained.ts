@@ -91,30 +91,28 @@ async function main(): Promise<void> {
   const ceiling = emoji ? finite.reduce((a, b) => a + b, 0) / finite.length : real.share;
   // emoji: distribution scores at the training data's category mix (notebook 08 says why)
   const mix = emoji && numClasses ? await categoryCounts(numClasses) : undefined;
-  const rows: { storage: string; bytes: number; share: number; requested?: number; perClass?: number[];
+  const rows: { storage: string; bytes: number; share: number; perClass?: number[];
     precision?: number; recall?: number; baseline?: { precision: number; recall: number }; fcd?: number; fcdBaseline?: number }[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-pretrained-'));
   for (const q of ['none', 'float16', 'uint8'] as const) {
     const ex = await exportGenerator(generator, path.join(tmp, q), { quantize: q });
     const { model } = await loadExport(ex.dir);
-    const common = { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses, diversityPairs: 0 };
-    let share: number, requested: number | undefined, perClass: number[] | undefined;
+    const common = { n, seed: 0, dataset: clfSet, latentDim: config.latentDim, numClasses };
+    let share: number, perClass: number[] | undefined;
     if (emoji) {
       // every category asked for equally: the share the classifier puts in the requested one
-      const uniform = numClasses ? await evaluateGenerator(model, { ...common, baseline: false }) : null;
+      const uniform = numClasses ? await evaluateGenerator(model, { ...common, diversityPairs: 0, baseline: false }) : null;
       perClass = uniform?.perClass.map((c) => c.accuracy);
       share = uniform ? uniform.perClass.reduce((a, c) => a + c.accuracy * c.n, 0) / uniform.perClass.reduce((a, c) => a + c.n, 0) : NaN;
     } else {
-      const { diversityPairs: _unused, ...sampling } = common;
-      const r = await recognizableShare(model, sampling);
-      share = r.share; requested = r.requestedShare;
+      share = (await recognizableShare(model, common)).share;
     }
     // precision / recall (and FCD) against real training images; conditional: per requested class,
     // the share the classifier assigns to that class (any confidence)
-    const ev = await evaluateGenerator(model, { ...common, ...(mix ? { labelWeights: mix } : {}) });
+    const ev = await evaluateGenerator(model, { ...common, diversityPairs: 0, ...(mix ? { labelWeights: mix } : {}) });
     if (!emoji) perClass = numClasses ? ev.perClass.map((c) => c.accuracy) : undefined;
     model.dispose();
-    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share, requested, perClass,
+    rows.push({ storage: q === 'none' ? 'float32' : q, bytes: ex.sizes.weights, share, perClass,
       precision: ev.scores.precision, recall: ev.scores.recall, baseline: ev.baseline ? { precision: ev.baseline.precision, recall: ev.baseline.recall } : undefined,
       fcd: ev.scores.fcd, fcdBaseline: ev.baseline?.fcd });
     console.log(`${q}: ${(ex.sizes.weights / 1e6).toFixed(2)} MB, ${(100 * share).toFixed(1)}% ${emoji ? 'in the requested category' : 'recognizable'}`

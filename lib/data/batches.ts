@@ -7,7 +7,7 @@ import { augment, type AugmentOptions } from './augment';
 import type { Dataset } from './dataset';
 import type { PixelRange } from './prep';
 import { permutation } from './random';
-import { showValue } from './show-value';
+import { showValue } from '../options';
 
 /** One mini-batch; the consumer disposes both tensors. */
 export interface Batch {

@@ -9,7 +9,7 @@ import { tf, type Tensor1D, type Tensor4D } from '../backend';
 import { toPng } from '../plot/image';
 import type { MimeBundle } from '../display/sink';
 import { permutation } from './random';
-import { showValue } from './show-value';
+import { showValue } from '../options';
 
 /** Backing store of pixel values: bytes (value / `maxValue`) or floats already in [0, 1]. */
 export type PixelStore = Uint8Array | Float32Array;

@@ -12,11 +12,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EMOJI_SOURCES } from '../../datasets/registry';
-import { checkOptions, type OptionSpec } from '../options';
+import { checkOptions, type OptionSpec, showValue } from '../options';
 import { Dataset } from './dataset';
 import { compositeOver, decodeImageFile, parseBackground, type Background } from './folder';
 import { permutation } from './random';
-import { showValue } from './show-value';
 
 /** The drawing styles, in the order of `ds.attributes.style.names`. */
 export const EMOJI_STYLES = ['google', 'twitter'] as const;

@@ -10,9 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { tf, hasNodeHelpers, type Tensor3D } from '../backend';
-import { checkOptions, type OptionSpec } from '../options';
+import { checkOptions, type OptionSpec, showValue } from '../options';
 import { Dataset } from './dataset';
-import { showValue } from './show-value';
 
 /** File extensions read as images. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];

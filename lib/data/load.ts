@@ -8,10 +8,9 @@ import { DATASETS, datasetNames, isDatasetName, locateFile, type DatasetName, ty
 import { Dataset } from './dataset';
 import { loadEmoji, type EmojiStyle } from './emoji';
 import { checkSizeChannels, loadImageFolder, type Background } from './folder';
-import { checkOptions, type OptionSpec } from '../options';
+import { checkOptions, type OptionSpec, showValue } from '../options';
 import { readIdx } from './idx';
 import { isSavedDataset, loadSavedDataset } from './save';
-import { showValue } from './show-value';
 
 /** Options for {@link loadDataset}. */
 export interface LoadOptions {

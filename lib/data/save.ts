@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset } from './dataset';
 import { readIdx, writeIdx } from './idx';
-import { showValue } from './show-value';
+import { showValue } from '../options';
 
 /** The manifest written next to the IDX files. */
 export interface SavedDatasetManifest {

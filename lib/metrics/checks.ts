@@ -5,7 +5,7 @@
  * of giving a silently wrong number.
  */
 import { tf, type Tensor } from '../backend';
-import { checkOptions, type OptionSpec } from '../options';
+import { checkOptions, showValue, type OptionSpec } from '../options';
 
 /** How far outside [0, 1] values may stray (resampling overshoot, float rounding) before it counts as another range. */
 export const UNIT_RANGE_SLACK = 0.01;
@@ -58,14 +58,6 @@ export type MetricOptionSpec =
 
 const CUSTOM = new Set(['range', 'list', 'positive']);
 const isCustom = (s: MetricOptionSpec): s is Extract<MetricOptionSpec, { kind: 'range' | 'list' | 'positive' }> => CUSTOM.has(s.kind);
-function show(v: unknown): string {
-  if (typeof v === 'string') return `${JSON.stringify(v)} (a string)`;
-  if (typeof v === 'function') return 'a function';
-  if (ArrayBuffer.isView(v)) return 'a typed array';
-  if (Array.isArray(v)) { const j = JSON.stringify(v); return j.length > 60 ? `an array of ${v.length}` : j; }
-  if (v !== null && typeof v === 'object') return v instanceof tf.Tensor ? `a tensor [${v.shape}]` : 'an object';
-  return String(v);
-}
 
 /**
  * {@link checkOptions} for the metrics' option objects: `what` names the object in messages
@@ -88,7 +80,7 @@ export function checkMetricOptions(opts: object, specs: Record<string, MetricOpt
   for (const [k, v] of entries) {
     const spec = specs[k];
     if (v === undefined || !isCustom(spec)) continue;
-    const bad = (expected: string) => new Error(`Expected ${what} ${k} ${expected}; got ${show(v)}.`);
+    const bad = (expected: string) => new Error(`Expected ${what} ${k} ${expected}; got ${showValue(v)}${typeof v === 'string' ? ' (a string)' : ''}.`);
     if (spec.kind === 'range') {
       const ok = Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && v[1] > v[0];
       if (!ok) throw bad('as [min, max], two finite numbers with min < max (e.g. [-1, 1] for tanh outputs, [0, 1] for loadDataset images)');

@@ -10,6 +10,7 @@ import { toPng } from '../plot/image';
 import { loadDataset } from '../data/load';
 import { permutation } from '../data/random';
 import { assertUnitRange, checkMetricOptions, type MetricOptionSpec } from './checks';
+import { intOption } from '../options';
 import { classify, CLASSIFIER_DATASETS, CLASSIFIER_INPUT, loadClassifier, topClasses, type ClassifierDataset } from './classifier';
 import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
 import { memorization, type MemorizationReport } from './memorization';
@@ -367,7 +368,7 @@ export class EvaluationReport implements Displayable {
   }
 }
 
-const int = (min: number, note?: string): MetricOptionSpec => ({ kind: 'number', integer: true, min, note });
+const int = intOption;
 
 /** Every {@link evaluateImages} option, as {@link checkMetricOptions} checks them. */
 export const EVALUATE_IMAGES_OPTIONS: Record<string, MetricOptionSpec> = {
@@ -475,7 +476,7 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
     const picks = [...order.subarray(0, g), ...order.subarray(n - g).reverse()];
     const [, h, w, ch] = x.shape;
     const bw = tf.tidy(() => tf.gather(x, tf.tensor1d(picks, 'int32')).dataSync() as Float32Array);
-    const mem = opts.train ? memorization(x, opts.train, { range: [0, 1] }) : null;
+    const mem = opts.train ? memorization(x, opts.train, { range: [0, 1], trainRange: [0, 1] }) : null; // train's range checked above
     const ms = mem?.summary();
     const scores: EvaluationScores = {
       name: opts.name ?? 'images', dataset, n, seed, classifierScore: classifierScoreFromProbs(out.probs, n, K), fcd, kcd, kcdStd,
@@ -491,7 +492,7 @@ export async function evaluateImages(images: Tensor4D, opts: EvaluateImagesOptio
       const heldOut = opts.train ? await realImages(dataset, 'test', n, seed, [h, w, ch]) : null;
       if (heldOut) {
         try {
-          const rm = memorization(heldOut, opts.train!, { range: [0, 1] }).summary();
+          const rm = memorization(heldOut, opts.train!, { range: [0, 1], trainRange: [0, 1] }).summary();
           baseline = { ...baseline, memorizationMedian: rm.median, memorizationMin: rm.min };
         } finally {
           heldOut.dispose();

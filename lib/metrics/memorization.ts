@@ -9,6 +9,7 @@ import type { MimeBundle } from '../display/sink';
 import { toPng } from '../plot/image';
 import { toUnitRange } from './scores';
 import { checkMetricOptions, type MetricOptionSpec } from './checks';
+import { intOption } from '../options';
 
 /** Options of {@link memorization}. */
 export interface MemorizationOptions {
@@ -21,7 +22,7 @@ export interface MemorizationOptions {
 }
 
 const MEMORIZATION_OPTIONS: Record<string, MetricOptionSpec> = {
-  range: { kind: 'range' }, trainRange: { kind: 'range' }, show: { kind: 'number', integer: true, min: 0 },
+  range: { kind: 'range' }, trainRange: { kind: 'range' }, show: intOption(0),
 };
 
 /** Result of {@link memorization}: shows the closest sample/training pairs side by side. */

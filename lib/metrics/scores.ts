@@ -16,10 +16,11 @@
  * `evaluateImages`): real training images score well above 0 at a given n, emoji far more than MNIST.
  */
 import { tf, type Tensor, type Tensor4D } from '../backend';
-import { classify, loadClassifier, type Classifier, type ClassifierDataset, type ClassifierOutputs } from './classifier';
+import { classify, CLASSIFIER_DATASETS, loadClassifier, type Classifier, type ClassifierDataset, type ClassifierOutputs } from './classifier';
 import { featureStatistics, frechetDistance, polynomialMmd2 } from './linalg';
 import { precisionRecallFeatures, type PrecisionRecall } from './neighbours';
 import { assertFinite, mulberry32 } from './pixel';
+import { intOption } from '../options';
 import { assertUnitRange, checkMetricOptions, type MetricOptionSpec, type UnitRangeCheck } from './checks';
 
 /** Options shared by the classifier-based metrics. */
@@ -61,12 +62,12 @@ export function toUnitRange(images: Tensor, range?: [number, number], name = 'im
 
 /** The options of {@link classifierScore} and {@link frechetClassifierDistance}. */
 export const CLASSIFIER_METRIC_OPTIONS: Record<string, MetricOptionSpec> = {
-  dataset: { kind: 'enum', values: ['mnist', 'fashion-mnist', 'emoji'] }, range: { kind: 'range' }, reference: { kind: 'object' },
+  dataset: { kind: 'enum', values: CLASSIFIER_DATASETS }, range: { kind: 'range' }, reference: { kind: 'object' },
 };
 const KERNEL_OPTIONS: Record<string, MetricOptionSpec> = {
-  ...CLASSIFIER_METRIC_OPTIONS, subsets: { kind: 'number', integer: true, min: 1 }, subsetSize: { kind: 'number', integer: true, min: 2 }, seed: { kind: 'number', integer: true },
+  ...CLASSIFIER_METRIC_OPTIONS, subsets: intOption(1), subsetSize: intOption(2), seed: { kind: 'number', integer: true },
 };
-const PR_OPTIONS: Record<string, MetricOptionSpec> = { ...CLASSIFIER_METRIC_OPTIONS, k: { kind: 'number', integer: true, min: 1, note: 'neighbour rank' } };
+const PR_OPTIONS: Record<string, MetricOptionSpec> = { ...CLASSIFIER_METRIC_OPTIONS, k: intOption(1, 'neighbour rank') };
 
 /** Runs the classifier on images given in `range` (no tensors kept). */
 export async function classifierOutputs(images: Tensor4D, opts: ClassifierMetricOptions = {}, name = 'images'): Promise<ClassifierOutputs> {

@@ -12,6 +12,7 @@ import { LARGE_IMAGE_PIXELS, loadImageFolder } from '../../lib/data/folder';
 import { loadDataset } from '../../lib/data/load';
 import { saveDataset } from '../../lib/data/save';
 import { Dataset } from '../../lib/data/dataset';
+import { captureWarnings } from '../helpers/warnings';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-folder-edges-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -30,13 +31,6 @@ function pixel(ds: Dataset, i: number, y = 0, x = 0): number[] {
   const [, w, c] = ds.imageShape;
   const o = i * ds.imageSize + (y * w + x) * c;
   return Array.from(ds.pixels.subarray(o, o + c), (v) => (ds.pixels instanceof Uint8Array ? v : Math.round(v * 255)));
-}
-
-/** Captures console.warn calls (as one string each). */
-function captureWarnings(): string[] {
-  const out: string[] = [];
-  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => { out.push(args.join(' ')); });
-  return out;
 }
 
 describe('image folders: symbolic links are followed', () => {

@@ -8,17 +8,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadDataset } from '../../lib/data/load';
 import { EMOJI_CATEGORIES, loadEmoji } from '../../lib/data/emoji';
 import type { Dataset } from '../../lib/data/dataset';
+import { captureWarnings } from '../helpers/warnings';
 
 afterEach(() => { vi.restoreAllMocks(); });
 
 /** The message a load rejects with, or 'resolved' (so a failing check never formats a whole dataset). */
 const errorOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: Error) => e.message);
-
-function captureWarnings(): string[] {
-  const out: string[] = [];
-  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => { out.push(args.join(' ')); });
-  return out;
-}
 
 describe('loadDataset: option names are checked', () => {
   it('an unknown name is an error with a "did you mean", for every source', async () => {
