@@ -113,7 +113,7 @@ export function nativeOps() {
     return t;
   };
   const Tshape = type('Tshape', B.TF_INT32);
-  const fused = fusedKernelsAvailable(), fusedOff = process.env.GANBOOK_FUSED_KERNELS === '0';
+  const fused = fusedKernelsAvailable();
   const signalSafe = B.GANBOOK_SIGNALS_BLOCKED === 1;
   const binary = (name: string) => (a: Tensor, b: Tensor) => one(name, [T], [a, b]);
   const unary = (name: string) => (a: Tensor) => one(name, [T], [a]);
@@ -242,27 +242,6 @@ export function nativeOps() {
         ? [one('Conv2DBackpropFilter', convAttrs(strides, padding), [x, shapeT(filterShape), dy]), one('BiasAddGrad', [T, str('data_format', 'NHWC')], [dy])]
         : many('_MklNativeConv2DBackpropFilterWithBias', [...convAttrs(strides, padding), str('_kernel', 'MklNameChangeOp')],
           [x, shapeT(filterShape), dy], 2)) : null,
-    /**
-     * Layer norm over the last axis, x̂ = (x − μ)·(σ² + ε)^(−½) per row, as one batch-norm kernel:
-     * the rows of `x` become the channels of an NCHW `[1, rows, c, 1]` tensor, which
-     * `FusedBatchNormV3` normalises each over its c values (Keras 2's fused layer norm did the
-     * same). ~1.7x faster forward and ~3.5x on the gradient than the broadcasting elementwise
-     * kernels (measured at [128,14,14,64], docs/speed.md). Returns x̂ and the statistics the
-     * gradient needs (biased variance: σ²).
-     */
-    layerNorm: fusedOff ? null : ((x: Tensor, epsilon: number): LayerNormStats => {
-      const c = x.shape[x.shape.length - 1] as number, rows = x.size / c;
-      const out = many('FusedBatchNormV3', [T, type('U', B.TF_FLOAT), flt('epsilon', epsilon), str('data_format', 'NCHW'),
-        bool('is_training', true), flt('exponential_avg_factor', 1)], [one('Reshape', [T, Tshape], [x, shapeT([1, rows, c, 1])]), onesOf(rows), zerosOf(rows), empty(), empty()], 6);
-      return { xhat: one('Reshape', [T, Tshape], [out[0], shapeT(x.shape as number[])]), mean: out[3], variance: out[4], reserve: out[5], epsilon };
-    }) as ((x: Tensor, epsilon: number) => LayerNormStats) | null,
-    /** The input gradient of {@link layerNorm} at `g`: r·(g − mean(g) − x̂·mean(g·x̂)) per row, one kernel. */
-    layerNormGrad: fusedOff ? null : ((g: Tensor, x: Tensor, st: LayerNormStats): Tensor => {
-      const c = x.shape[x.shape.length - 1] as number, rows = x.size / c, s4 = shapeT([1, rows, c, 1]);
-      const [dx] = many('FusedBatchNormGradV3', [T, type('U', B.TF_FLOAT), flt('epsilon', st.epsilon), str('data_format', 'NCHW'),
-        bool('is_training', true)], [one('Reshape', [T, Tshape], [g, s4]), one('Reshape', [T, Tshape], [x, s4]), onesOf(rows), st.mean, st.variance, st.reserve], 5);
-      return one('Reshape', [T, Tshape], [dx, shapeT(x.shape as number[])]);
-    }) as ((g: Tensor, x: Tensor, st: LayerNormStats) => Tensor) | null,
     /** TensorFlow resource variables and the fused Adam kernel (see {@link ResourceOps}). */
     resources: {
       variable(initial: Tensor): Tensor {
@@ -326,8 +305,8 @@ let fusedProbe: boolean | null = null;
  * here: the native CPU build (tfjs-node, not -gpu: the kernel is CPU-only), a binding that passes
  * list-valued attributes (`npm run setup` patches it so: `scripts/binding-patch.js`), and oneDNN
  * on (`TF_ENABLE_ONEDNN_OPTS` not 0). Checked once per process by running it on a 1x2x2x1 input
- * against known values. `GANBOOK_FUSED_KERNELS=0` turns it off, and {@link NativeOps.layerNorm}'s
- * kernel with it: the engine then runs conv, bias and activation as three kernels, as before.
+ * against known values. `GANBOOK_FUSED_KERNELS=0` turns it off: the engine then runs conv, bias
+ * and activation as three kernels, as before.
  *
  * @example
  * ```ts
@@ -356,8 +335,6 @@ export function fusedKernelsAvailable(): boolean {
   return fusedProbe;
 }
 
-/** What {@link NativeOps.layerNorm} returns: x̂ and per-row statistics (`[rows]`) for its gradient. */
-export interface LayerNormStats { xhat: Tensor; mean: Tensor; variance: Tensor; reserve: Tensor; epsilon: number }
 
 /** Float32 scalar inputs of TensorFlow's `ResourceApplyAdam` kernel. */
 export interface AdamScalars {
@@ -455,8 +432,6 @@ export function portableOps(): NativeOps {
     },
     fusedConv2d: null,
     conv2dBackpropFilterWithBias: null,
-    layerNorm: null,
-    layerNormGrad: null,
     resources: null,
     dispose() { /* nothing kept */ },
   };

@@ -33,9 +33,6 @@ export class Unsupported extends Error {
   }
 }
 
-/** What layer norm's gradient needs of its forward pass: r = (σ² + ε)^(−½) per row, and a one-kernel input gradient where the ops have one. */
-interface LnStats { r(): Tensor; grad?(g: Tensor): Tensor }
-
 /** Vector-Jacobian product: the gradient of each input given the output's (`null`: none needed). */
 type Vjp = (g: Val, needs: boolean[]) => (Val | null)[];
 
@@ -254,26 +251,16 @@ export class Tape {
    * x̂ = (x − μ)·(σ² + ε)^(−½) over the last axis (Ba et al. 2016, "Layer Normalization"; the
    * statistics of tfjs' `LayerNormalization`). One op with hand-written first- and second-order
    * gradients ({@link layerNormGrad}): a gradient penalty differentiates layer norm twice, and
-   * the generic composition costs about twice the kernels.
+   * the generic composition costs about twice the kernels. Elementwise kernels over rows
+   * (`Mean`, `Sub`, `Square`, `Rsqrt`, `Mul`), as Keras' layer norm: one `FusedBatchNormV3` over
+   * an NCHW `[1, rows, c, 1]` view measured 2-3x slower here, and single-threaded (docs/speed.md).
    */
   layerNorm(x: Val, eps: number): Val {
-    const o = this.o, last = x.shape.length - 1, rowShape = [...x.shape.slice(0, last), 1];
-    if (o.layerNorm && o.layerNormGrad) {
-      // One batch-norm kernel forward and one backward (NativeOps.layerNorm); r = (σ² + ε)^(−½)
-      // per row only when a second-order gradient asks for it.
-      const st = o.layerNorm(x.t, eps);
-      let r: Tensor | null = null;
-      const stats: LnStats = {
-        r: () => (r ??= o.reshape(o.rsqrt(o.add(st.variance, this.scalar(eps).t)), rowShape)),
-        grad: (g) => o.layerNormGrad!(g, x.t, st),
-      };
-      return this.rec(st.xhat, [x], (g) => [this.layerNormGrad(g, x, st.xhat, stats)], 'layerNorm');
-    }
-    const mu = o.mean(x.t, [last], true);
-    const d = o.sub(x.t, mu);
+    const o = this.o, last = x.shape.length - 1;
+    const d = o.sub(x.t, o.mean(x.t, [last], true));
     const r = o.rsqrt(o.add(o.mean(o.square(d), [last], true), this.scalar(eps).t));
     const xhat = o.mul(d, r);
-    return this.rec(xhat, [x], (g) => [this.layerNormGrad(g, x, xhat, { r: () => r })], 'layerNorm');
+    return this.rec(xhat, [x], (g) => [this.layerNormGrad(g, x, xhat, r)], 'layerNorm');
   }
 
   /**
@@ -281,20 +268,19 @@ export class Tape {
    * of (g, x) so that it can be differentiated again: linear and self-adjoint in g; its
    * derivative in x (through x̂ and r) derived by hand (in the source below).
    */
-  private layerNormGrad(g: Val, x: Val, xhat: Tensor, st: LnStats): Val {
+  private layerNormGrad(g: Val, x: Val, xhat: Tensor, r: Tensor): Val {
     const o = this.o, last = x.shape.length - 1, c = x.shape[last];
-    const dx = st.grad ? st.grad(g.t)
-      : o.mul(o.sub(o.sub(g.t, o.mean(g.t, [last], true)), o.mul(xhat, o.mean(o.mul(g.t, xhat), [last], true))), st.r());
+    const dx = o.mul(o.sub(o.sub(g.t, o.mean(g.t, [last], true)), o.mul(xhat, o.mean(o.mul(g.t, xhat), [last], true))), r);
     return this.rec(dx, [g, x], (h, n) => {
       if (this.recording) throw new Unsupported('third-order gradient through layer norm');
       const out: (Val | null)[] = [null, null];
-      if (n[0]) out[0] = this.layerNormGrad(h, x, xhat, st);
+      if (n[0]) out[0] = this.layerNormGrad(h, x, xhat, r);
       if (n[1]) {
         // L = ⟨h, dx⟩ with dx = r·g − r·m1 − r·x̂·m2 (m1 = mean(g), m2 = mean(g·x̂)). Explicit
         // partials: ∂L/∂r = ⟨h, dx⟩/r = A, ∂L/∂x̂ = q = −r·(g·⟨h, x̂⟩/c + m2·h). Through x̂ = d·r,
         // r = (mean(d²) + ε)^(−½), d = x − μ: with ⟨q, x̂⟩ = −2·r·⟨h, x̂⟩·m2 and
         // T = A + ⟨q, x̂⟩/r, P = q·r − (r²/c)·x̂·T, ∂L/∂x = P − mean(P).
-        const r = st.r(), m2 = o.mean(o.mul(g.t, xhat), [last], true);
+        const m2 = o.mean(o.mul(g.t, xhat), [last], true);
         const hx = o.sum(o.mul(h.t, xhat), [last], true);
         const A = o.div(o.sum(o.mul(h.t, dx), [last], true), r);
         const q = o.neg(o.mul(o.add(o.mul(g.t, o.mul(hx, this.scalar(1 / c).t)), o.mul(h.t, m2)), r));
