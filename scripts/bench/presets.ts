@@ -18,7 +18,7 @@
  *                   epochs 3-5) at the bench batch (64), so it compares with the other rows
  *   - `strong-b16`  the same at the notebook's own batch 16 (not in the default list; `--presets all`)
  *   - `conditional` conditionalGan() (random labels 0..9)
- *   - `wgan-gp`     wganGp() (trainer defaults: nCritic 5, gpWeight 10; `--wgan-steps`, default 3)
+ *   - `wgan-gp`     wganGp() (trainer defaults: nCritic 5, gpWeight 10; `--wgan-steps`, default 5)
  *   - `sngan`       sngan() (lib/models/sngan.ts: hinge loss, spectral norm on every D layer) when
  *                   lib/models exports it; skipped with a note otherwise
  *   - `upsample`    a network built by hand from tf.layers, as a what-if edit: G upsamples and
@@ -30,8 +30,8 @@
  * its G/D trainable parameter counts, which the table checks against ganbook's).
  *
  * Usage: `npm run bench -- --only presets [--with-python] [--json]` or standalone:
- *   ts-node --transpile-only scripts/bench/presets.ts [--json] [--with-python] [--batch 64] [--steps 10]
- *     [--wgan-steps 3] [--warmup 3] [--rounds 3] [--presets fc,dcgan,...|all] [--impls ganbook,keras,pytorch]
+ *   ts-node --transpile-only scripts/bench/presets.ts [--json] [--with-python] [--batch 64] [--steps 30]
+ *     [--wgan-steps 5] [--warmup 3] [--rounds 3] [--presets fc,dcgan,...|all] [--impls ganbook,keras,pytorch]
  * Internal: `--worker <preset> <batch> <steps> <warmup>` runs one ganbook measurement, prints one JSON line.
  */
 import { spawnSync } from 'child_process';
@@ -50,7 +50,7 @@ export interface PresetsOptions {
   steps?: number;
   /** Timed generator steps for WGAN-GP (each = 5 critic + 1 generator update). */
   wganSteps?: number;
-  /** Untimed steps before the timed ones (ganbook; WGAN-GP uses 1). */
+  /** Untimed steps before the timed ones (ganbook; WGAN-GP at most 2, as the reference scripts). */
   warmup?: number;
   rounds?: number;
   withPython?: boolean;
@@ -386,7 +386,7 @@ export function choosePresets(list?: string): { specs: PresetSpec[]; unknown: st
 
 /** The bench section (see the file comment); returns a {@link PresetsResult}. */
 export async function run(opts: PresetsOptions = {}): Promise<PresetsResult> {
-  const batch = opts.batch ?? 64, steps = opts.steps ?? 10, wganSteps = opts.wganSteps ?? 3;
+  const batch = opts.batch ?? 64, steps = opts.steps ?? 30, wganSteps = opts.wganSteps ?? 5;
   const warmup = opts.warmup ?? 3, rounds = opts.rounds ?? 3;
   const log = (s: string) => { if (!opts.json) process.stderr.write(`[presets] ${s}\n`); };
   const notes: string[] = [];
@@ -423,7 +423,7 @@ export async function run(opts: PresetsOptions = {}): Promise<PresetsResult> {
   const command = (impl: Impl, c: (typeof chosen)[number]): { cmd: string; args: string[] } | { error: string } => {
     const { spec, batch: b, steps: n } = c;
     if (impl === 'ganbook') {
-      return { cmd: process.execPath, args: [tsNode, '--transpile-only', __filename, '--worker', spec.name, String(b), String(n), String(spec.slow ? 1 : warmup)] };
+      return { cmd: process.execPath, args: [tsNode, '--transpile-only', __filename, '--worker', spec.name, String(b), String(n), String(spec.slow ? Math.min(warmup, 2) : warmup)] };
     }
     const s = spec[impl];
     if (!s || !python) return { error: `no ${impl} script` };
