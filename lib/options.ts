@@ -126,7 +126,7 @@ export const TRAINER_OPTIONS: Record<string, OptionSpec> = {
   range: { kind: 'enum', values: ['[0,1]', '[-1,1]'] }, runsDir: { kind: 'string', nullable: true }, name: { kind: 'string' },
   checkpointEvery: int(0, 'steps, 0 = only at the end'), keepCheckpoints: int(1), sampleEvery: int(0, 'steps, 0 = off'),
   numSamples: int(1), logEvery: int(1, 'steps'), tensorboard: { kind: 'boolean' }, pricePerHour: { kind: 'number', min: 0 },
-  live: { kind: 'boolean' }, liveEvery: int(1, 'steps'), callbacks: { kind: 'array' }, fastStep: { kind: 'boolean', or: ['portable'] },
+  live: { kind: 'boolean' }, liveEvery: int(1, 'steps'), callbacks: { kind: 'array' }, fastStep: { kind: 'boolean', or: ['portable'] }, compile: { kind: 'boolean' },
   diffAugment: { kind: 'string' }, classBalance: { kind: 'number', min: 0, max: 1, note: '0 = every image equally, 1 = every class equally' },
 };
 

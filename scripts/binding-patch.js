@@ -23,6 +23,13 @@
 // threads (they inherit the mask, so they never take one); a signal that arrives meanwhile waits
 // until the kernel returns (microseconds to milliseconds). The binding exports
 // `GANBOOK_SIGNALS_BLOCKED = 1` so that setup can tell a binding that has it.
+//
+// A fourth patch lets ganbook run a whole training step as one TensorFlow function, as Keras'
+// `tf.function` does: the binding exports `ganbookAddFunctionDef(bytes)`, which registers a
+// serialized `tensorflow.FunctionDef` with the eager context (`TFE_ContextAddFunctionDef`); the
+// function then runs through `executeOp` under its name like any op (lib/train/engine/compiled.ts).
+// And `ganbookOpList()`: the serialized `tensorflow.OpList` of every registered op
+// (`TF_GetAllOpList`), whose output argument names a function body must name.
 // Idempotent: each patch is recognised by its marker and left alone.
 'use strict';
 const fs = require('fs');
@@ -148,6 +155,70 @@ const EXPORT_SIGNALS = `  EXPORT_INT_PROPERTY(TF_ATTR_SHAPE);
   AssignIntProperty(env, exports, "GANBOOK_SIGNALS_BLOCKED", 1);
 `;
 
+const FUNCTION_MARKER = 'ganbook: function definitions';
+const HEADER_CASE = '  napi_value GetNumOfSavedModels(napi_env env);\n';
+const HEADER_FUNCTIONS = `  napi_value GetNumOfSavedModels(napi_env env);
+
+  // ${FUNCTION_MARKER}: registers a serialized tensorflow.FunctionDef with the context.
+  void AddFunctionDef(napi_env env, napi_value bytes);
+`;
+const NAMESPACE_END_CASE = '}  // namespace tfnodejs';
+const BACKEND_FUNCTIONS = `// ${FUNCTION_MARKER}
+void TFJSBackend::AddFunctionDef(napi_env env, napi_value bytes) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  napi_status nstatus = napi_get_typedarray_info(env, bytes, &type, &length, &data, &buffer, &offset);
+  ENSURE_NAPI_OK(env, nstatus);
+  if (type != napi_uint8_array) {
+    NAPI_THROW_ERROR(env, "ganbookAddFunctionDef expects a Uint8Array (a serialized FunctionDef)");
+    return;
+  }
+  TF_AutoStatus tf_status;
+  TFE_ContextAddFunctionDef(tfe_context_, static_cast<const char *>(data), length, tf_status.status);
+  ENSURE_TF_OK(env, tf_status);
+}
+
+}  // namespace tfnodejs`;
+const INIT_CASE = 'static napi_value InitTFNodeJSBinding(napi_env env, napi_value exports) {';
+const INIT_FUNCTIONS = `// ${FUNCTION_MARKER}
+static napi_value GanbookAddFunctionDef(napi_env env, napi_callback_info info) {
+  TFJSBackend *const backend = GetTFJSBackend(env);
+  if (!backend) return nullptr;
+  size_t argc = 1;
+  napi_value args[1];
+  napi_value js_this;
+  napi_status nstatus = napi_get_cb_info(env, info, &argc, args, &js_this, nullptr);
+  ENSURE_NAPI_OK_RETVAL(env, nstatus, nullptr);
+  if (argc < 1) {
+    NAPI_THROW_ERROR(env, "ganbookAddFunctionDef expects one argument (a Uint8Array)");
+    return nullptr;
+  }
+  backend->AddFunctionDef(env, args[0]);
+  return nullptr;
+}
+
+// ${FUNCTION_MARKER}: every registered op's definition, a serialized tensorflow.OpList.
+static napi_value GanbookOpList(napi_env env, napi_callback_info info) {
+  TF_Buffer *ops = TF_GetAllOpList();
+  napi_value result;
+  void *copy;
+  napi_status nstatus = napi_create_buffer_copy(env, ops->length, ops->data, &copy, &result);
+  TF_DeleteBuffer(ops);
+  ENSURE_NAPI_OK_RETVAL(env, nstatus, nullptr);
+  return result;
+}
+
+${INIT_CASE}`;
+const PROPERTIES_CASE = '      {"getNumOfTensors", nullptr, GetNumOfTensors, nullptr, nullptr,\n       nullptr, napi_default, nullptr},\n';
+const PROPERTIES_FUNCTIONS = `${PROPERTIES_CASE}      {"ganbookAddFunctionDef", nullptr, GanbookAddFunctionDef, nullptr, nullptr,
+       nullptr, napi_default, nullptr},
+      {"ganbookOpList", nullptr, GanbookOpList, nullptr, nullptr,
+       nullptr, napi_default, nullptr},
+`;
+
 /**
  * Patches `file` (tfjs-node's binding/tfjs_backend.cc) and its sibling tfjs_binding.cc in place.
  * Returns 'patched' or 'already patched'; throws when the source does not look like the version
@@ -159,7 +230,11 @@ function patchBindingSource(file) {
   let exportsSrc = fs.readFileSync(bindingFile, 'utf8');
   const lists = !src.includes(MARKER), config = !src.includes(CONFIG_MARKER);
   const signals = !src.includes(SIGNAL_MARKER), signalsExport = !exportsSrc.includes(SIGNAL_MARKER);
-  if (!lists && !config && !signals && !signalsExport) return 'already patched';
+  const headerFile = path.join(path.dirname(file), 'tfjs_backend.h');
+  let header = fs.readFileSync(headerFile, 'utf8');
+  const functions = !src.includes(FUNCTION_MARKER), functionsHeader = !header.includes(FUNCTION_MARKER);
+  const functionsExport = !exportsSrc.includes(FUNCTION_MARKER);
+  if (!lists && !config && !signals && !signalsExport && !functions && !functionsHeader && !functionsExport) return 'already patched';
   const needles = [];
   if (lists) needles.push(['the string attribute case', STRING_CASE, 'list attributes'], ['the type attribute case', TYPE_CASE, 'list attributes']);
   if (config) needles.push(['the context creation', CONTEXT_CASE, 'the context config']);
@@ -173,6 +248,11 @@ function patchBindingSource(file) {
   if (signalsExport && !exportsSrc.includes(EXPORT_CASE)) {
     throw new Error(`${bindingFile}: the exported attribute types are not where tfjs-node 4.x has them; cannot add signal blocking.`);
   }
+  if (functions && !src.includes(NAMESPACE_END_CASE)) throw new Error(`${file}: the namespace end is not where tfjs-node 4.x has it; cannot add functions.`);
+  if (functionsHeader && !header.includes(HEADER_CASE)) throw new Error(`${headerFile}: GetNumOfSavedModels is not where tfjs-node 4.x has it; cannot add functions.`);
+  if (functionsExport && !(exportsSrc.includes(INIT_CASE) && exportsSrc.includes(PROPERTIES_CASE))) {
+    throw new Error(`${bindingFile}: the exports are not where tfjs-node 4.x has them; cannot add functions.`);
+  }
   if (lists) src = src.replace(STRING_CASE, STRING_LIST).replace(TYPE_CASE, TYPE_LIST);
   if (config) src = src.replace(CONTEXT_CASE, CONTEXT_CONFIG);
   if (signals) {
@@ -183,8 +263,15 @@ function patchBindingSource(file) {
     if (!new RegExp(`#include <${h}>`).test(src)) src = src.replace('#include <set>', `#include <set>\n#include <${h}>`);
   }
   if (signals && !src.includes('#include <pthread.h>')) src = src.replace('#include <set>', '#include <set>\n#ifndef _WIN32\n#include <pthread.h>\n#endif');
+  if (functions) {
+    const i = src.lastIndexOf(NAMESPACE_END_CASE);
+    src = src.slice(0, i) + BACKEND_FUNCTIONS + src.slice(i + NAMESPACE_END_CASE.length);
+  }
   fs.writeFileSync(file, src);
-  if (signalsExport) fs.writeFileSync(bindingFile, exportsSrc.replace(EXPORT_CASE, EXPORT_SIGNALS));
+  if (functionsHeader) fs.writeFileSync(headerFile, header.replace(HEADER_CASE, HEADER_FUNCTIONS));
+  if (signalsExport) exportsSrc = exportsSrc.replace(EXPORT_CASE, EXPORT_SIGNALS);
+  if (functionsExport) exportsSrc = exportsSrc.replace(INIT_CASE, INIT_FUNCTIONS).replace(PROPERTIES_CASE, PROPERTIES_FUNCTIONS);
+  if (signalsExport || functionsExport) fs.writeFileSync(bindingFile, exportsSrc);
   return 'patched';
 }
 
@@ -202,6 +289,12 @@ const LIST_ATTR_PROBE = 'let lists=false;try{const b=tf.backend(),x=tf.scalar(1)
 const SIGNALS_PROBE = 'const signals=tf.backend().binding.GANBOOK_SIGNALS_BLOCKED===1;';
 
 /**
+ * JavaScript (for `node -e`, after `tf` is required) that sets `functions`: whether the loaded
+ * binding registers function definitions (it exports `ganbookAddFunctionDef`).
+ */
+const FUNCTIONS_PROBE = "const functions=typeof tf.backend().binding.ganbookAddFunctionDef==='function'&&typeof tf.backend().binding.ganbookOpList==='function';";
+
+/**
  * Whether `pkg`'s installed binding reads GANBOOK_TF_CONFIG (the context-config patch), asked of
  * a child process (`cwd`: where `pkg` resolves): a patched binding refuses a value that is not hex
  * with CONFIG_PROBE_ERROR in its message (tfjs then warns and falls back), an unpatched one ignores it.
@@ -213,4 +306,4 @@ function bindingReadsConfig(pkg, cwd) {
 }
 const CONFIG_PROBE_ERROR = 'GANBOOK_TF_CONFIG is not a hex-encoded serialized tensorflow.ConfigProto';
 
-module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, SIGNALS_PROBE, MARKER, CONFIG_MARKER, SIGNAL_MARKER };
+module.exports = { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, SIGNALS_PROBE, FUNCTIONS_PROBE, MARKER, CONFIG_MARKER, SIGNAL_MARKER, FUNCTION_MARKER };

@@ -15,7 +15,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 const { findPostgresBin, findNginx } = require('./system-tools');
 const { root, venv, venvBin, cacheDir, jupyterEnv } = require('./env');
-const { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, SIGNALS_PROBE } = require('./binding-patch');
+const { patchBindingSource, bindingReadsConfig, LIST_ATTR_PROBE, SIGNALS_PROBE, FUNCTIONS_PROBE } = require('./binding-patch');
 
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -104,12 +104,13 @@ function pythonVenv() {
 function tfPackageDir(pkg) { return path.join(root, 'node_modules', ...pkg.split('/')); }
 
 /**
- * Loads the binding in a child process; returns {backend, tf, lists, signals, config} (lists: list-valued
- * attributes pass; signals: it blocks signals inside kernels; config: it reads GANBOOK_TF_CONFIG) or {backend: null, error}.
+ * Loads the binding in a child process; returns {backend, tf, lists, signals, functions, config} (lists: list-valued
+ * attributes pass; signals: it blocks signals inside kernels; functions: it registers function definitions;
+ * config: it reads GANBOOK_TF_CONFIG) or {backend: null, error}.
  */
 function probeBinding(pkg) {
-  const code = `const tf=require(${JSON.stringify(pkg)});${LIST_ATTR_PROBE}${SIGNALS_PROBE}`
-    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists,signals}))`;
+  const code = `const tf=require(${JSON.stringify(pkg)});${LIST_ATTR_PROBE}${SIGNALS_PROBE}${FUNCTIONS_PROBE}`
+    + `const b=tf.backend();console.log(JSON.stringify({backend:tf.getBackend(),tf:b.binding&&b.binding.TF_Version,lists,signals,functions}))`;
   const r = run(process.execPath, ['-e', code], { capture: true, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeoutMs: 120e3 });
   const line = r.out.split('\n').find((l) => l.startsWith('{"backend"'));
   if (!r.ok || !line) return { backend: null, error: r.out.trim().split('\n').slice(-6).join('\n') };
@@ -118,7 +119,7 @@ function probeBinding(pkg) {
 }
 
 /** Whether a probed binding has all of ganbook's patches (scripts/binding-patch.js). */
-function patched(p) { return p.backend === 'tensorflow' && p.lists && p.signals && p.config; }
+function patched(p) { return p.backend === 'tensorflow' && p.lists && p.signals && p.config && p.functions; }
 
 function bindingPath(pkgDir) {
   const preGyp = require(path.join(root, 'node_modules', '@mapbox', 'node-pre-gyp'));
@@ -216,7 +217,7 @@ function buildBinding(pkg, libDir) {
   }
   if (main !== 'libtensorflow.so.2') fs.symlinkSync(path.join(srcLib, main), path.join(deps, 'lib', 'libtensorflow.so.2'));
   try {
-    log(`  ${pkg} binding source: list attributes, signal blocking and context config ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
+    log(`  ${pkg} binding source: list attributes, signal blocking, context config and function definitions ${patchBindingSource(path.join(pkgDir, 'binding', 'tfjs_backend.cc'))} (fused kernels)`);
   } catch (e) {
     fail('native TensorFlow', e.message, `reinstall ${pkg} (\`npm ci\`) and rerun \`npm run setup\`.`);
   }
@@ -267,7 +268,7 @@ function nativeTensorflow(pkg, wheelName) {
     // kernels, can crash on a notebook interrupt, or cannot turn thread spinning off: rebuild it
     // once, patched.
     stale = p.backend === 'tensorflow';
-    if (stale) log(`${pkg}: the binding loads but lacks ganbook's patch (${[!p.lists && 'list attributes: fused kernels', !p.signals && 'signals blocked inside kernels: interrupts', !p.config && 'context config: thread spinning'].filter(Boolean).join('; ')}); rebuilding it...`);
+    if (stale) log(`${pkg}: the binding loads but lacks ganbook's patch (${[!p.lists && 'list attributes: fused kernels', !p.signals && 'signals blocked inside kernels: interrupts', !p.config && 'context config: thread spinning', !p.functions && 'function definitions: compiled steps'].filter(Boolean).join('; ')}); rebuilding it...`);
   }
   if (process.env.GANBOOK_LIBTENSORFLOW) {
     buildBinding(pkg, path.resolve(process.env.GANBOOK_LIBTENSORFLOW));

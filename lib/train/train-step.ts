@@ -79,6 +79,12 @@ export interface TrainStep {
   /** Why a faster step was not used, when this one is a fallback. */
   readonly fallbackReason?: string;
   run(ctx: StepContext): StepResult;
+  /**
+   * Takes in state changed from outside the step (weights restored or set by hand) before `run`.
+   * The trainer calls it outside a compiled step, so that every compiled step issues the same
+   * kernels. Optional.
+   */
+  prepare?(): void;
   /** Changes the learning rates of the updates that follow (schedules). Absent: schedules are refused. */
   setLearningRates?(lr: LearningRates): void;
   /** The optimizer state for a checkpoint (new tensors; the caller disposes). Absent: checkpoints hold weights only. */

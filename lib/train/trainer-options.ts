@@ -109,6 +109,16 @@ export interface TrainerOptions {
    * that anywhere. `trainer.stepMode` says which runs. Default true.
    */
   fastStep?: boolean | 'portable';
+  /**
+   * Run each step's TensorFlow kernels as one TensorFlow function, as Keras' `tf.function` does
+   * (`./engine/compiled`): the first step runs eagerly, the second is traced, the rest replay the
+   * trace in TensorFlow's graph executor, which runs independent kernels side by side and skips
+   * JavaScript's per-kernel dispatch. Steps compute what the eager step computes; a step that
+   * leaves the trace (another op, a value read mid-step) finishes eagerly and is traced again.
+   * `trainer.compileStats` counts them. Native TensorFlow on the CPU only (the binding patch of
+   * `npm run setup`); ignored elsewhere. Default true (`GANBOOK_COMPILE=0` makes it false).
+   */
+  compile?: boolean;
 }
 
 type Required2<T> = { [K in keyof T]-?: T[K] };
@@ -140,7 +150,7 @@ export function resolve(config: GanConfig, o: TrainerOptions): Resolved {
     batchSize: 64, lrG: d.lrG, lrD: d.lrD, beta1: d.beta1, beta2: d.beta2,
     labelSmoothing: 0, nCritic: d.nCritic, gpWeight: 0, r1Gamma: 0, ema: 0, emaWarmup: true, seed: 0, runsDir: 'runs',
     checkpointEvery: 500, keepCheckpoints: 3, sampleEvery: 200, numSamples: 36, logEvery: 10,
-    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true, diffAugment: '', classBalance: 0,
+    tensorboard: true, pricePerHour: 0, liveEvery: 10, fastStep: true, compile: process.env.GANBOOK_COMPILE !== '0', diffAugment: '', classBalance: 0,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     callbacks: o.callbacks ?? [],
     objective,
@@ -166,5 +176,5 @@ export function resolve(config: GanConfig, o: TrainerOptions): Resolved {
 }
 
 /** Options a resumed run may change (the rest come from its config.json). */
-export const RESUME_OVERRIDES = ['callbacks', 'live', 'pricePerHour', 'fastStep', 'sampleEvery', 'checkpointEvery', 'objective', 'step'] as const;
+export const RESUME_OVERRIDES = ['callbacks', 'live', 'pricePerHour', 'fastStep', 'compile', 'sampleEvery', 'checkpointEvery', 'objective', 'step'] as const;
 export type ResumeOverride = typeof RESUME_OVERRIDES[number];

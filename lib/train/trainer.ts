@@ -27,6 +27,7 @@ import { RunTracker } from './run';
 import { assertObjective, type Objective } from './objectives/index';
 import { autodiffStep, type AutodiffStep, type StepContext, type StepInit, type TrainStep } from './train-step';
 import { nativeStep } from './engine/native-step';
+import { CompiledStep, compiledStepsAvailable, type CompileStats } from './engine/compiled';
 import { nativeOpsAvailable } from './fast-ops';
 import { Unsupported } from './engine/tape';
 import { defaultCallbacks, NonFiniteLossError, type TrainerCallbacks } from './callbacks';
@@ -105,6 +106,8 @@ export class GanTrainer {
   private readonly warned = new Set<string>();
   /** How one update is computed (`trainer.stepMode` names it). */
   trainStep: TrainStep;
+  /** The step's kernels as one TensorFlow function (`compile` option), or null. */
+  private compiled: CompiledStep | null = null;
   /** Loss of every step so far (also restored from checkpoints). */
   history: LossPoint[] = [];
   /** Generator with exponentially averaged weights (when `ema > 0`). */
@@ -160,6 +163,7 @@ export class GanTrainer {
     this.currentObjective = o.objective;
     this.stepFor = o.objective;
     this.trainStep = this.makeStep();
+    this.compiled = this.makeCompiled();
     if (o.lrDecay && !this.trainStep.setLearningRates) {
       throw new Error(`Expected a step with setLearningRates for lrDecay; the ${this.trainStep.name} step has none. Add setLearningRates to it, or drop lrDecay.`);
     }
@@ -309,7 +313,9 @@ export class GanTrainer {
     if (this.objective !== this.stepFor) await this.rebuildStep();
     await this.data.prepare();
     for (const cb of this.callbacks) await cb.onStepBegin?.(this.stepCount + 1, this);
-    const { dLoss, gLoss, penalty: gp } = this.trainStep.run(this.stepContext());
+    const ctx = this.stepContext();
+    this.trainStep.prepare?.();
+    const { dLoss, gLoss, penalty: gp } = this.compiled ? this.compiled.run(() => this.trainStep.run(ctx)) : this.trainStep.run(ctx);
     const [dv, gv, gpv] = await Promise.all([dLoss.data(), gLoss.data(), gp ? gp.data() : Promise.resolve(undefined)]);
     dLoss.dispose(); gLoss.dispose(); gp?.dispose();
     this.stepCount++;
@@ -341,6 +347,7 @@ export class GanTrainer {
     this.trainStep.dispose?.();
     this.stepFor = this.objective;
     this.trainStep = this.makeStep();
+    this.compiled = this.makeCompiled();
     if (state) {
       try { await this.trainStep.loadOptimizerState?.(state); } finally { tf.dispose([...state.generator, ...state.discriminator]); }
     }
@@ -614,6 +621,28 @@ export class GanTrainer {
     this.emaGenerator?.dispose();
     this.trainStep.dispose?.();
     this.run?.close();
+  }
+
+  /**
+   * How the steps ran with the `compile` option (null without it): `replayed` as one TensorFlow
+   * function, `traced`, `eager` (the first step, and steps that left the trace: `fallbacks`,
+   * `lastFallback` says why); `disabled` says why compiling stopped, if it did.
+   *
+   * @example
+   * ```ts
+   * await trainer.fit({ steps: 100 });
+   * trainer.compileStats; // { replayed: 98, traced: 1, eager: 1, fallbacks: 0, lastFallback: null, disabled: null }
+   * ```
+   */
+  get compileStats(): CompileStats | null {
+    return this.compiled ? { ...this.compiled.stats } : null;
+  }
+
+  private makeCompiled(): CompiledStep | null {
+    if (!this.options.compile || !compiledStepsAvailable()) return null;
+    const c = new CompiledStep();
+    c.onDisabled = (reason) => console.warn(`ganbook: steps run eagerly from here on (same updates, slower): ${reason}.`);
+    return c;
   }
 
   /** Which step computes the updates: `'native'`, `'autodiff'` or a custom step's name. */

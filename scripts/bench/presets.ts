@@ -214,7 +214,8 @@ async function worker(preset: string, batch: number, steps: number, warmup: numb
   const resolved = (t as unknown as { options?: { nCritic?: number } }).options;
   return {
     impl: 'ganbook', preset, batch, steps, loss: config.loss, nCritic: resolved?.nCritic,
-    stepMode: t.stepMode, msPerGStep: +ms.toFixed(2), cpuMs: +((c.user + c.system) / 1000 / steps).toFixed(2),
+    // '+fn': the timed steps ran compiled, as one TensorFlow function each (the `compile` option)
+    stepMode: `${t.stepMode}${t.compileStats && t.compileStats.replayed >= steps ? '+fn' : ''}`, msPerGStep: +ms.toFixed(2), cpuMs: +((c.user + c.system) / 1000 / steps).toFixed(2),
     tensorsBefore, tensorsAfter: tf.memory().numTensors, params: [count(gan.generator), count(gan.discriminator)],
   };
 }
@@ -351,7 +352,7 @@ export function formatTable(out: PresetsResult): string {
   lines.push(`\nGAN presets through GanTrainer, ms per generator step (nCritic critic + 1 G update), CPU; medians over ${out.rounds} round(s);`
     + ' ratio = ganbook / framework in the same round (> 1: ganbook slower)');
   const head = [
-    'preset'.padEnd(12), 'batch'.padStart(5), 'nC'.padStart(2), 'mode'.padEnd(9), 'tensors'.padStart(9),
+    'preset'.padEnd(12), 'batch'.padStart(5), 'nC'.padStart(2), 'mode'.padEnd(10), 'tensors'.padStart(9),
     ...out.impls.flatMap((i) => [`${i} ms`.padStart(11), 'cpu-ms'.padStart(8)]),
     ...others.flatMap((o) => [`/${o} wall`.padStart(13), 'cpu'.padStart(5)]),
     'params',
@@ -364,7 +365,7 @@ export function formatTable(out: PresetsResult): string {
     const params = Object.entries(p.paramsMatch ?? {}).map(([o, ok]) => `${o} ${ok ? 'same' : 'DIFFER'}`).join(', ')
       || (g?.params ? `G ${g.params[0]}, D ${g.params[1]}` : '-');
     lines.push([
-      name.padEnd(12), String(p.batch).padStart(5), String(g?.nCritic ?? '-').padStart(2), (g?.stepMode ?? '-').padEnd(9), tensors.padStart(9),
+      name.padEnd(12), String(p.batch).padStart(5), String(g?.nCritic ?? '-').padStart(2), (g?.stepMode ?? '-').padEnd(10), tensors.padStart(9),
       ...out.impls.flatMap((i) => [f(p.results[i]?.msPerGStep).padStart(11), f(p.results[i]?.cpuMs).padStart(8)]),
       ...others.flatMap((o) => [f(p.ratios[o]?.wall, 2).padStart(13), f(p.ratios[o]?.cpu, 2).padStart(5)]),
       params,

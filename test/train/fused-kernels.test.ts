@@ -7,7 +7,7 @@ import { fusedKernelsAvailable, nativeOps, setOpProfiler, type FusedActivation, 
 import { Tape, type Val } from '../../lib/train/engine/tape';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { patchBindingSource, MARKER, SIGNAL_MARKER } = require('../../scripts/binding-patch.js') as { patchBindingSource(f: string): string; MARKER: string; SIGNAL_MARKER: string };
+const { patchBindingSource, MARKER, SIGNAL_MARKER, FUNCTION_MARKER } = require('../../scripts/binding-patch.js') as { patchBindingSource(f: string): string; MARKER: string; SIGNAL_MARKER: string; FUNCTION_MARKER: string };
 
 const root = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganbook-fused-'));
@@ -41,10 +41,13 @@ describe('the binding patch (npm run setup)', () => {
     const dir = path.join(root, 'node_modules/@tensorflow/tfjs-node/binding');
     const installed = fs.readFileSync(path.join(dir, 'tfjs_backend.cc'), 'utf8');
     const installedExports = fs.readFileSync(path.join(dir, 'tfjs_binding.cc'), 'utf8');
+    const installedHeader = fs.readFileSync(path.join(dir, 'tfjs_backend.h'), 'utf8');
+    expect(installedHeader).toContain(FUNCTION_MARKER);
     expect(installed).toContain(MARKER);
     expect(installedExports).toContain(SIGNAL_MARKER);
     // Undo the patch's insertions to get tfjs-node's own source back.
     const unblock = (src: string) => src
+      .replace(/\/\/ ganbook: function definitions\nvoid TFJSBackend::AddFunctionDef[\s\S]*?\n}\n\n(?=}  \/\/ namespace tfnodejs)/, '')
       .replace(/namespace tfnodejs \{\n\n\/\/ ganbook: signals[\s\S]*?\n\};\n/, 'namespace tfnodejs {\n')
       .replace(/ {2}\{\n {4}GanbookSignalBlock no_signals;[^\n]*\n( {4}.*\n) {2}\}\n/g, (_m, call: string) => call.slice(2))
       .replace('  GanbookSignalBlock no_signals;\n', '')
@@ -54,20 +57,36 @@ describe('the binding patch (npm run setup)', () => {
       .replace(/ {6}\/\/ ganbook: list\(type\)[\s\S]*?break;\n {6}}\n/, '')
       .replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '')
       .replace('#include <cstdlib>\n', '').replace('#include <cctype>\n', '');
-    const pristineExports = installedExports.replace(/ {2}\/\/ ganbook: signals[^\n]*\n.*GANBOOK_SIGNALS_BLOCKED.*\n/, '');
+    const pristineExports = installedExports.replace(/ {2}\/\/ ganbook: signals[^\n]*\n.*GANBOOK_SIGNALS_BLOCKED.*\n/, '')
+      .replace(/\/\/ ganbook: function definitions\nstatic napi_value GanbookAddFunctionDef[\s\S]*?(?=static napi_value InitTFNodeJSBinding)/, '')
+      .replace(/ {6}\{"ganbookAddFunctionDef"[^\n]*\n[^\n]*\n {6}\{"ganbookOpList"[^\n]*\n[^\n]*\n/, '');
+    const pristineHeader = installedHeader.replace(/\n {2}\/\/ ganbook: function definitions[^\n]*\n {2}void AddFunctionDef[^\n]*\n/, '');
     expect(pristine).not.toContain('ganbook');
     expect(pristine).not.toContain('GanbookSignalBlock');
     expect(pristineExports).not.toContain('ganbook');
-    const file = path.join(tmp, 'tfjs_backend.cc'), exportsFile = path.join(tmp, 'tfjs_binding.cc');
+    expect(pristineHeader).not.toContain('ganbook');
+    const file = path.join(tmp, 'tfjs_backend.cc'), exportsFile = path.join(tmp, 'tfjs_binding.cc'), headerFile = path.join(tmp, 'tfjs_backend.h');
     fs.writeFileSync(file, pristine);
     fs.writeFileSync(exportsFile, pristineExports);
+    fs.writeFileSync(headerFile, pristineHeader);
     expect(patchBindingSource(file)).toBe('patched');
     expect(fs.readFileSync(file, 'utf8')).toBe(installed);
     expect(fs.readFileSync(exportsFile, 'utf8')).toBe(installedExports);
+    expect(fs.readFileSync(headerFile, 'utf8')).toBe(installedHeader);
     expect(patchBindingSource(file)).toBe('already patched');
+    // A source patched before functions existed gets only that part.
+    fs.writeFileSync(file, installed.replace(/\/\/ ganbook: function definitions\nvoid TFJSBackend::AddFunctionDef[\s\S]*?\n}\n\n(?=}  \/\/ namespace tfnodejs)/, ''));
+    fs.writeFileSync(exportsFile, installedExports.replace(/\/\/ ganbook: function definitions\nstatic napi_value GanbookAddFunctionDef[\s\S]*?(?=static napi_value InitTFNodeJSBinding)/, '')
+      .replace(/ {6}\{"ganbookAddFunctionDef"[^\n]*\n[^\n]*\n {6}\{"ganbookOpList"[^\n]*\n[^\n]*\n/, ''));
+    fs.writeFileSync(headerFile, pristineHeader);
+    expect(patchBindingSource(file)).toBe('patched');
+    expect(fs.readFileSync(file, 'utf8')).toBe(installed);
+    expect(fs.readFileSync(exportsFile, 'utf8')).toBe(installedExports);
+    expect(fs.readFileSync(headerFile, 'utf8')).toBe(installedHeader);
     // A source patched before signal blocking existed gets only that part.
     fs.writeFileSync(file, unblock(installed));
     fs.writeFileSync(exportsFile, pristineExports);
+    fs.writeFileSync(headerFile, pristineHeader);
     expect(patchBindingSource(file)).toBe('patched');
     expect(fs.readFileSync(file, 'utf8')).toBe(installed);
     expect(fs.readFileSync(exportsFile, 'utf8')).toBe(installedExports);
@@ -80,6 +99,7 @@ describe('the binding patch (npm run setup)', () => {
     // A source patched before the context config existed gets that part and signal blocking.
     const listsOnly = unblock(installed).replace(/ {2}\/\/ ganbook: context config[\s\S]*?\n {6}return;\n {4}}\n {2}}\n/, '');
     fs.writeFileSync(file, listsOnly);
+    fs.writeFileSync(headerFile, pristineHeader);
     expect(patchBindingSource(file)).toBe('patched');
     expect(fs.readFileSync(file, 'utf8')).toBe(installed);
   });

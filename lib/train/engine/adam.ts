@@ -37,6 +37,8 @@ export interface AdamUpdater {
   state(): Tensor[];
   /** Replaces the state from tfjs Adam's layout (see {@link FlatAdam.load}). */
   load(ws: Tensor[]): void;
+  /** Takes in weights changed from outside (`setWeights`, a restore) now rather than in the next update. */
+  sync?(): void;
   dispose(): void;
 }
 
@@ -113,6 +115,13 @@ export class FusedAdam implements AdamUpdater {
       this.r.applyAdam(this.w[i], this.m[i], this.v[i], s, grads[i]);
       x.assign(this.r.read(this.w[i]) as typeof x);
       this.synced[i] = x.dataId;
+    });
+  }
+
+  /** Copies variables changed from outside into their resource variables (a compiled step then issues the same kernels every step). */
+  sync(): void {
+    this.vars.forEach((x, i) => {
+      if (x.dataId !== this.synced[i]) { this.r.assign(this.w[i], x); this.synced[i] = x.dataId; }
     });
   }
 

@@ -170,6 +170,7 @@ export function nativeStep(init: StepInit, opts: NativeStepOptions = {}): TrainS
       });
       return penalty ? { dLoss, gLoss, penalty } : { dLoss, gLoss };
     },
+    prepare() { adamG.sync?.(); adamD.sync?.(); },
     setLearningRates(lr) { adamG.learningRate = lr.generator; adamD.learningRate = lr.discriminator; },
     async optimizerState() { return { generator: adamG.state(), discriminator: adamD.state() }; },
     async loadOptimizerState(s) { adamG.load(s.generator); adamD.load(s.discriminator); },
