@@ -116,9 +116,12 @@ class Interceptor {
     if (!m) {
       const [o] = this.raw.executeOp('Identity', [], [id], 1);
       m = { shape: o.shape, dtype: o.dtype };
-      if (isIntegerType(m.dtype, this.raw) && size(m.shape) <= SHAPE_LIKE) m.values = Array.from(this.raw.tensorDataSync(o.id) as ArrayLike<number>, Number);
       this.raw.deleteTensor(o.id);
       this.meta.set(id, m);
+    }
+    // A small integer tensor an op produced (not written from JavaScript): its values, once.
+    if (!m.values && isIntegerType(m.dtype, this.raw) && size(m.shape) <= SHAPE_LIKE) {
+      m.values = Array.from(this.raw.tensorDataSync(id) as ArrayLike<number>, Number);
     }
     return m;
   }
