@@ -3,7 +3,7 @@ import { tf, type Tensor, type Tensor4D } from '../../lib/backend';
 import { buildGan } from '../../lib/models/build';
 import { fcGan, wganGp } from '../../lib/models/config';
 import { GanTrainer } from '../../lib/train/trainer';
-import { CompiledStep, compiledStepsAvailable, MAX_RETRACES } from '../../lib/train/engine/compiled';
+import { CompiledStep, compiledStepsAvailable, MAX_RETRACES, MAX_TRACE_OPS } from '../../lib/train/engine/compiled';
 import { functionDef, readOpList } from '../../lib/train/engine/function-def';
 
 interface Binding {
@@ -123,6 +123,17 @@ describe('compiled steps: CompiledStep', () => {
     expect(reasons[0]).toMatch(/did not replay after 3 traces/);
     expect(c.stats.disabled).toBe(reasons[0]);
     x.dispose();
+  });
+
+  it(`a step of more than ${MAX_TRACE_OPS} kernels stays eager (too large for one function), with the eager values`, () => {
+    const c = new CompiledStep();
+    const reasons: string[] = [];
+    c.onDisabled = (r) => reasons.push(r);
+    const x = tf.keep(tf.scalar(0));
+    const y = c.run(() => tf.tidy(() => { let s = x; for (let i = 0; i < MAX_TRACE_OPS + 5; i++) s = s.add(1); return s; }));
+    expect(y.dataSync()[0]).toBe(MAX_TRACE_OPS + 5);
+    y.dispose(); x.dispose();
+    expect(reasons).toEqual([`the step runs more than ${MAX_TRACE_OPS} kernels, too many for one function`]);
   });
 
   it('an error inside a replayed step is the eager error, and the next steps still run', () => {

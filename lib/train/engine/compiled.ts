@@ -28,6 +28,12 @@ import { argAt, functionDef, readOpList, type OpSpec, type Source, type TracedNo
 
 /** Traces that may fail to replay before a step stays eager. */
 export const MAX_RETRACES = 3;
+/**
+ * Kernels a step may run and still be compiled. The engine's steps run ~100-1,200; a step far
+ * beyond (tfjs autodiff through an op whose gradient loops per element: 200,000 kernels for a
+ * WGAN-GP step) would make a function too large to build quickly.
+ */
+export const MAX_TRACE_OPS = 20_000;
 
 interface OutputMeta { id: number; shape: number[]; dtype: number }
 interface RawBinding {
@@ -217,6 +223,11 @@ export class CompiledStep {
     const raw = this.ic.raw;
     if (this.mode === 'eager') return this.ic.record(raw.executeOp(name, attrs, ids.map((id) => this.real(id)), n));
     const k = this.issued.length;
+    if (this.mode === 'trace' && k >= MAX_TRACE_OPS) {
+      this.fallBack(`the step runs more than ${MAX_TRACE_OPS} kernels`);
+      this.disable(`the step runs more than ${MAX_TRACE_OPS} kernels, too many for one function`);
+      return this.ic.record(raw.executeOp(name, attrs, ids.map((id) => this.real(id)), n));
+    }
     if (this.mode === 'trace') {
       // A dry run: ops run for their shapes, but not those that only write state (variable
       // assignments, optimizer updates): the function does the step's real work once it is built.
@@ -340,10 +351,13 @@ export class CompiledStep {
     for (const id of this.deferred) { this.ic.meta.delete(id); raw.deleteTensor(id); }
     this.deferred = []; this.issued = []; this.stepArgs = []; this.argOf.clear(); this.argMeta = [];
     this.sourceOf.clear(); this.idOf.clear(); this.ic.registered.clear();
-    if (this.failedTraces >= MAX_RETRACES && !this.stats.disabled) {
-      this.stats.disabled = `the step did not replay after ${MAX_RETRACES} traces (last: ${this.stats.lastFallback})`;
-      this.onDisabled?.(this.stats.disabled);
-    }
+    if (this.failedTraces >= MAX_RETRACES) this.disable(`the step did not replay after ${MAX_RETRACES} traces (last: ${this.stats.lastFallback})`);
+  }
+
+  private disable(reason: string): void {
+    if (this.stats.disabled) return;
+    this.stats.disabled = reason;
+    this.onDisabled?.(reason);
   }
 
   /** After the dry run: the function of what it ran, its outputs the tensors the step kept; then the function does the step. */
