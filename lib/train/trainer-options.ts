@@ -111,8 +111,8 @@ export interface TrainerOptions {
   fastStep?: boolean | 'portable';
   /**
    * Run each step's TensorFlow kernels as one TensorFlow function, as Keras' `tf.function` does
-   * (`./engine/compiled`): the first step runs eagerly, the second is traced, the rest replay the
-   * trace in TensorFlow's graph executor, which runs independent kernels side by side and skips
+   * (`./engine/compiled`): the first step is traced, the rest replay the trace in TensorFlow's
+   * graph executor, which runs independent kernels side by side and skips
    * JavaScript's per-kernel dispatch. Steps compute what the eager step computes; a step that
    * leaves the trace (another op, a value read mid-step) finishes eagerly and is traced again.
    * `trainer.compileStats` counts them. Native TensorFlow on the CPU only (the binding patch of

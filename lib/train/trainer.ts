@@ -624,14 +624,15 @@ export class GanTrainer {
   }
 
   /**
-   * How the steps ran with the `compile` option (null without it): `replayed` as one TensorFlow
-   * function, `traced`, `eager` (the first step, and steps that left the trace: `fallbacks`,
-   * `lastFallback` says why); `disabled` says why compiling stopped, if it did.
+   * How the steps ran with the `compile` option (null without it, or off this backend): `traced`
+   * (the first step, and the first after one that left the trace), `replayed` as one TensorFlow
+   * function, `fallbacks` (steps that left the trace and finished eagerly; `lastFallback` says
+   * why), `eager` (steps run eagerly after compiling stopped; `disabled` says why).
    *
    * @example
    * ```ts
    * await trainer.fit({ steps: 100 });
-   * trainer.compileStats; // { replayed: 98, traced: 1, eager: 1, fallbacks: 0, lastFallback: null, disabled: null }
+   * trainer.compileStats; // { replayed: 99, traced: 1, eager: 0, fallbacks: 0, lastFallback: null, disabled: null }
    * ```
    */
   get compileStats(): CompileStats | null {

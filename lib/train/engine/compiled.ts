@@ -3,23 +3,28 @@
  * Keras' `tf.function` runs them, instead of one eager call from JavaScript per kernel.
  *
  * How: the step's JavaScript runs every time, but below tfjs-node's backend, at its binding.
- * - **Trace** (one step): the step runs eagerly while every op (`executeOp`) is recorded with
- *   where its inputs come from: an earlier op's output, or a tensor from outside the step (a
- *   resource variable, a batch, noise, a scalar written this step). The record becomes a
- *   `FunctionDef` (`./function-def`), registered with the eager context.
+ * - **Trace** (the first step): a dry run. Every op (`executeOp`) is recorded with where its
+ *   inputs come from: an earlier op's output, or a tensor from outside the step (a resource
+ *   variable, a batch, noise, a scalar written this step); it runs for its shapes, except ops that
+ *   only write state (variable assignments, optimizer updates). The record becomes a `FunctionDef`
+ *   (`./function-def`), registered with the eager context, and the function then does the step's
+ *   real work on the recorded arguments; the tensors the step kept point at its outputs.
  * - **Replay** (the steps after): each op the step issues is checked against the trace (name,
- *   attributes, where each input comes from; outside tensors by dtype and shape) and answered
+ *   attributes, where each input comes from; outside tensors by dtype and shape, and by value
+ *   where a small integer tensor may set a shape) and answered
  *   with a placeholder of the traced shape, without running it; tensors written this step are
  *   real and become the function's arguments. When the step returns, the function runs once on
  *   this step's arguments and the placeholders that the step kept (losses, new weights) are bound
  *   to its outputs.
  * - **Fallback**: anything the trace does not cover (a different op, a value read mid-step, a
- *   kept tensor the function does not return) runs the ops issued so far eagerly, binds the
- *   placeholders, and finishes the step eagerly; the next step traces again. After
- *   {@link MAX_RETRACES} traces that did not replay, the step stays eager and says why, once.
+ *   kept tensor the function does not return, an error) runs the ops issued so far eagerly (with
+ *   any writes a dry run skipped), binds the placeholders, and finishes the step eagerly; the
+ *   next step traces again. After {@link MAX_RETRACES} traces that did not replay, the step stays
+ *   eager and says why, once.
  *
- * So every step computes exactly what the eager step computes (the same kernels, same
- * arguments); TensorFlow's graph optimizer may order floating-point sums differently.
+ * So every step computes what the eager step computes (the same kernels on the same arguments);
+ * TensorFlow's graph rewrite may fuse them differently, which changes the last bits. Function
+ * execution is deterministic: compiled runs repeat, and resume, bit for bit.
  * Needs the binding patch of `npm run setup` (`ganbookAddFunctionDef`, `ganbookOpList`).
  */
 import { backendInfo, tf } from '../../backend';
