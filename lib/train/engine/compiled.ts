@@ -148,6 +148,11 @@ const interceptors = new WeakMap<object, Interceptor>();
 /**
  * Whether the binding can register functions (`npm run setup`'s patch) on the native CPU backend
  * (tfjs-node; tfjs-node-gpu is not verified with compiled steps, so they stay off there).
+ *
+ * @example
+ * ```ts
+ * compiledStepsAvailable(); // true after `npm run setup` on tfjs-node; false on WebGPU or the cpu backend
+ * ```
  */
 export function compiledStepsAvailable(): boolean {
   try {
