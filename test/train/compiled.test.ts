@@ -184,6 +184,18 @@ describe('compiled steps: GanTrainer (compile, the default)', () => {
     expect(c.after - c.before).toBe(e.after - e.before);
   }, 120e3);
 
+  it('replacing the objective mid-run traces the new step; the counts go on', async () => {
+    const { hinge } = await import('../../lib/train/objectives/index');
+    const gan = buildGan(fcGan({ latentDim: 8, generator: { widths: [16] }, discriminator: { widths: [16] } }));
+    const images = tf.randomUniform([64, 28, 28, 1], -1, 1, 'float32', 1) as Tensor4D;
+    const t = new GanTrainer(gan, images, { batchSize: 16, runsDir: null, sampleEvery: 0, checkpointEvery: 0, live: false, range: '[-1,1]' });
+    for (let i = 0; i < 3; i++) await t.step();
+    t.objective = hinge();
+    for (let i = 0; i < 3; i++) await t.step();
+    expect(t.compileStats).toMatchObject({ traced: 2, replayed: 4, fallbacks: 0, disabled: null });
+    t.dispose(); gan.generator.dispose(); gan.discriminator.dispose(); images.dispose();
+  });
+
   it('the compile option is validated and resumable like fastStep', () => {
     const gan = buildGan(fcGan());
     expect(() => new GanTrainer(gan, tf.zeros([8, 28, 28, 1]) as Tensor4D, { runsDir: null, compile: 'yes' as unknown as boolean })).toThrow(/compile/);
