@@ -14,6 +14,8 @@
  * picks, one per core). A `GANBOOK_TF_CONFIG` already set is left as it is.
  */
 
+import { ProtoWriter } from './protobuf';
+
 /** The ConfigProto fields ganbook sets. */
 export interface TfContextConfig {
   /** Let idle pool threads spin (TensorFlow's default) instead of sleeping. */
@@ -24,12 +26,6 @@ export interface TfContextConfig {
   interOpThreads: number;
 }
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
-  out.push(n);
-  return out;
-}
 
 /**
  * Serializes the config as protobuf wire bytes, fields in number order (as protobuf writes them):
@@ -45,14 +41,13 @@ function varint(n: number): number[] {
  * ```
  */
 export function tfConfigHex(c: TfContextConfig): string {
-  const bytes: number[] = [];
+  const config = new ProtoWriter();
   for (const [field, value, name] of [[2, c.intraOpThreads, 'intraOpThreads'], [5, c.interOpThreads, 'interOpThreads']] as const) {
     if (!Number.isInteger(value) || value < 0 || value >= 2 ** 31) throw new Error(`Expected ${name} to be an integer ≥ 0; got ${value}.`);
-    if (value > 0) bytes.push(...varint(field << 3), ...varint(value));
+    if (value > 0) config.int(field, value);
   }
-  // Tags are varints too: field 16, wire type 2 (length-delimited) is 0x82 0x01.
-  if (!c.threadSpinning) bytes.push(...varint((16 << 3) | 2), ...varint(2), ...varint(9 << 3), 1);
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  if (!c.threadSpinning) config.message(16, new ProtoWriter().bool(9, true));
+  return config.bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**

@@ -7,29 +7,21 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readFields } from '../protobuf';
 
 /** The step of an Event record (field 2, varint), or null (file_version and other step-less events). */
 export function eventStep(data: Buffer): number | null {
-  let i = 0;
-  const varint = (): number => {
-    let result = 0, shift = 0, b: number;
-    do {
-      b = data[i++];
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80 && i < data.length);
-    return result;
-  };
-  while (i < data.length) {
-    const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
-    if (field === 2 && wire === 0) return varint();
-    if (wire === 0) varint();
-    else if (wire === 1) i += 8;
-    else if (wire === 2) i += varint();
-    else if (wire === 5) i += 4;
-    else return null; // not an Event we understand
+  let step: number | null = null;
+  try {
+    readFields(data, (field, wire, value) => {
+      if (field !== 2 || wire !== 0) return true;
+      step = value as number;
+      return false;
+    });
+  } catch {
+    return null; // not an Event we understand
   }
-  return null;
+  return step;
 }
 
 /** The records of an event file (a record cut short by a kill ends the list). */

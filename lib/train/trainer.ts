@@ -347,10 +347,7 @@ export class GanTrainer {
     this.trainStep.dispose?.();
     this.stepFor = this.objective;
     this.trainStep = this.makeStep();
-    const before = this.compiled?.stats;
-    this.compiled = this.makeCompiled();
-    // The new step is traced afresh; the counts go on (they add up to the steps taken).
-    if (before && this.compiled) Object.assign(this.compiled.stats, { replayed: before.replayed, traced: before.traced, eager: before.eager, fallbacks: before.fallbacks, lastFallback: before.lastFallback });
+    this.compiled?.retrace(); // the new step is traced afresh; the counts go on
     if (state) {
       try { await this.trainStep.loadOptimizerState?.(state); } finally { tf.dispose([...state.generator, ...state.discriminator]); }
     }

@@ -207,6 +207,16 @@ export class CompiledStep {
     this.ic = interceptor();
   }
 
+  /**
+   * Forgets the trace (and a previous "stays eager"): the next step is traced afresh, e.g. after
+   * the step function was replaced. The counts go on.
+   */
+  retrace(): void {
+    this.trace = null;
+    this.failedTraces = 0;
+    this.stats.disabled = null;
+  }
+
   run<T>(fn: () => T): T {
     if (this.stats.disabled || this.ic.active) { this.stats.eager++; return fn(); }
     this.mode = this.trace ? 'replay' : 'trace';
@@ -310,10 +320,14 @@ export class CompiledStep {
     this.mode = 'eager';
   }
 
+  /**
+   * The tensor an input id names once the step runs eagerly: the op that made a replay fall back
+   * was issued with placeholder ids, which `fallBack` has just pointed at real tensors.
+   */
   private real(id: number): number {
-    const p = this.ic.registered.get(id);
-    if (p && this.sourceOf.has(id)) return p[1].id; // rebound by fallBack
     if (id > VIRTUAL_BASE) return id;
+    const p = this.ic.registered.get(id);
+    if (p && p[1].id > VIRTUAL_BASE) return p[1].id;
     throw new Error(`compiled step: placeholder ${id} has no value (a ganbook bug: please report it)`);
   }
 

@@ -2,10 +2,11 @@
  * A traced sequence of TensorFlow ops as one serialized `tensorflow.FunctionDef`, the form in
  * which Keras' `tf.function` hands a step to TensorFlow's graph executor (which runs independent
  * kernels side by side and dispatches each without a round trip to JavaScript). Used by
- * {@link ./compiled}. The protobuf wire format is written by hand: the messages are small and
- * fixed (TensorFlow's `function.proto`, `op_def.proto`, `node_def.proto`, `attr_value.proto`).
+ * {@link ./compiled}. The protobuf wire format is written by hand (`lib/protobuf.ts`): the messages are
+ * small and fixed (TensorFlow's `function.proto`, `op_def.proto`, `node_def.proto`, `attr_value.proto`).
  */
 import type { Attr } from '../fast-ops';
+import { ProtoWriter, readFields } from '../../protobuf';
 
 /** Attribute kinds as tfjs-node's binding numbers them (`TF_ATTR_*` of TensorFlow's C API). */
 export interface AttrKinds { TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number }
@@ -25,59 +26,6 @@ export interface OpSpec {
   stateful: boolean;
 }
 export interface ArgSpec { name: string; typeAttr: string; numberAttr: string; typeListAttr: string }
-
-// ------------------------------------------------------------------------- wire format
-
-class ProtoWriter {
-  readonly bytes: number[] = [];
-  varint(n: number | bigint): this {
-    let v = BigInt.asUintN(64, BigInt(n));
-    while (v >= 0x80n) { this.bytes.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
-    this.bytes.push(Number(v));
-    return this;
-  }
-  private tag(field: number, wire: number) { return this.varint((field << 3) | wire); }
-  int(field: number, n: number | bigint): this { return this.tag(field, 0).varint(n); }
-  bool(field: number, b: boolean): this { return this.int(field, b ? 1 : 0); }
-  float(field: number, x: number): this {
-    this.tag(field, 5);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, x, true);
-    this.bytes.push(...b);
-    return this;
-  }
-  raw(field: number, data: ArrayLike<number>): this {
-    this.tag(field, 2).varint(data.length);
-    for (let i = 0; i < data.length; i++) this.bytes.push(data[i]);
-    return this;
-  }
-  string(field: number, s: string): this { return this.raw(field, new TextEncoder().encode(s)); }
-  message(field: number, m: ProtoWriter): this { return this.raw(field, m.bytes); }
-  /** One entry of a `map<string, string | message>` field. */
-  entry(field: number, key: string, value: string | ProtoWriter): this {
-    const e = new ProtoWriter().string(1, key);
-    if (typeof value === 'string') e.string(2, value); else e.message(2, value);
-    return this.message(field, e);
-  }
-}
-
-/** Calls `visit(field, wire, value)` for each field of a message (`value`: number for varints, bytes for length-delimited). */
-function readFields(buf: Uint8Array, visit: (field: number, wire: number, value: number | Uint8Array) => void): void {
-  let i = 0;
-  const varint = (): number => {
-    let r = 0, mul = 1, b: number;
-    do { b = buf[i++]; r += (b & 0x7f) * mul; mul *= 128; } while (b & 0x80);
-    return r;
-  };
-  while (i < buf.length) {
-    const key = varint(), field = Math.floor(key / 8), wire = key & 7;
-    if (wire === 0) visit(field, wire, varint());
-    else if (wire === 2) { const n = varint(); visit(field, wire, buf.subarray(i, i + n)); i += n; }
-    else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else throw new Error(`Unsupported protobuf wire type ${wire} in an OpList`);
-  }
-}
 
 const utf8 = new TextDecoder();
 
